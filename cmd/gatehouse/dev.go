@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/devenv"
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/server"
+	"github.com/gatehouse-id/gatehouse/internal/token"
+)
+
+func runDev(ctx context.Context, args []string) error {
+	started := time.Now()
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	var c commonFlags
+	c.register(fs, "./gatehouse-data")
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "plain HTTP listener (browsers, kubelogin, curl)")
+	httpsAddr := fs.String("https-addr", "127.0.0.1:8443", "HTTPS listener with the local CA (MSAL, Azure SDKs, kube-apiserver)")
+	reset := fs.Bool("reset", false, "delete the data directory's contents and seed again")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	if *reset {
+		if err := devenv.RemoveData(c.data); err != nil {
+			return fmt.Errorf("--reset: %w", err)
+		}
+	}
+	clock := c.clock()
+	st, km, err := openStore(ctx, c.data, clock, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	os.Remove(filepath.Join(c.data, "dev.json")) // stale until the listeners are up
+	reg := registry.New(st, clock)
+	secrets, err := devenv.Seed(ctx, reg, c.data)
+	if err != nil {
+		return err
+	}
+	ca, err := devenv.LoadOrCreateCA(c.data, time.Now())
+	if err != nil {
+		return fmt.Errorf("local CA: %w", err)
+	}
+	cert, err := ca.ServerCertificate(time.Now())
+	if err != nil {
+		return fmt.Errorf("server certificate: %w", err)
+	}
+	plain, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		return fmt.Errorf("--http-addr: %w", err)
+	}
+	secure, err := net.Listen("tcp", *httpsAddr)
+	if err != nil {
+		plain.Close()
+		return fmt.Errorf("--https-addr: %w", err)
+	}
+	listeners := []server.Listener{
+		{Net: plain},
+		{Net: secure, TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}},
+	}
+	httpBase, httpsBase := listeners[0].BaseURL(), listeners[1].BaseURL()
+	publicURLs := []string{httpBase, httpsBase, localhostAlias(httpBase), localhostAlias(httpsBase)}
+	dj := devenv.DevJSON{
+		HTTPBaseURL: httpBase, HTTPSBaseURL: httpsBase, CAFile: absPath(ca.CertFile),
+		TenantID: devenv.TenantID, TenantDomain: devenv.TenantDomain, ClientID: devenv.AppClientID,
+		ClientSecret: secrets.ClientSecret, ApplicationObjectID: devenv.AppObjectID,
+		ServicePrincipalID: devenv.AppSPID, GraphServicePrincipalID: devenv.GraphSPID,
+		IssuerV1: token.Issuer(httpsBase, devenv.TenantID, 1), IssuerV2: token.Issuer(httpsBase, devenv.TenantID, 2),
+		Users: secrets.Users,
+	}
+	cfg := server.Config{Store: st, Registry: reg, Keys: km, Logger: log, Clock: clock, PublicURLs: publicURLs}
+	// Build the handler before announcing, so dev.json appears only when
+	// the server can answer.
+	if _, err := server.Handler(cfg); err != nil {
+		return err
+	}
+	path, err := devenv.WriteDevJSON(c.data, dj)
+	if err != nil {
+		return fmt.Errorf("write dev.json: %w", err)
+	}
+	printDevBanner(dj, path, time.Since(started))
+	return server.Run(ctx, cfg, listeners)
+}
+
+// localhostAlias spells a 127.0.0.1 base URL with localhost, which browsers
+// and kubelogin users often type.
+func localhostAlias(base string) string {
+	return strings.Replace(base, "127.0.0.1", "localhost", 1)
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+func printDevBanner(d devenv.DevJSON, path string, took time.Duration) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nGatehouse dev is running (ready in %s)\n\n", took.Round(time.Millisecond))
+	fmt.Fprintf(&b, "  HTTP            %s\n", d.HTTPBaseURL)
+	fmt.Fprintf(&b, "  HTTPS           %s   (CA: %s)\n", d.HTTPSBaseURL, d.CAFile)
+	fmt.Fprintf(&b, "  Tenant          %s  (%s)\n", d.TenantID, d.TenantDomain)
+	fmt.Fprintf(&b, "  Issuer v1       %s\n", token.Issuer(d.HTTPBaseURL, d.TenantID, 1))
+	fmt.Fprintf(&b, "  Issuer v2       %s\n", token.Issuer(d.HTTPBaseURL, d.TenantID, 2))
+	fmt.Fprintf(&b, "  App 'eks'       client id %s\n", d.ClientID)
+	fmt.Fprintf(&b, "                  secret    %s\n", d.ClientSecret)
+	fmt.Fprintf(&b, "                  object id %s\n", d.ApplicationObjectID)
+	for _, u := range d.Users {
+		fmt.Fprintf(&b, "  User            %-28s password %s\n", u.UserPrincipalName, u.Password)
+	}
+	fmt.Fprintf(&b, "\n  kubelogin get-token --oidc-issuer-url=%s --oidc-client-id=%s --oidc-client-secret=%s --force-refresh\n",
+		token.Issuer(d.HTTPBaseURL, d.TenantID, 1), d.ClientID, d.ClientSecret)
+	fmt.Fprintf(&b, "\n  Machine-readable: %s\n\n", path)
+	fmt.Fprint(os.Stdout, b.String())
+}

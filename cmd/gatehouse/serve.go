@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/server"
+)
+
+// serveConfig is the config file of `gatehouse serve` (JSON). Flags given
+// on the command line override it.
+type serveConfig struct {
+	Data       string   `json:"data"`
+	HTTPAddr   string   `json:"http_addr"`
+	HTTPSAddr  string   `json:"https_addr"`
+	TLSCert    string   `json:"tls_cert"`
+	TLSKey     string   `json:"tls_key"`
+	PublicURLs []string `json:"public_urls"`
+}
+
+func (c *serveConfig) validate() error {
+	var problems []string
+	if c.Data == "" {
+		problems = append(problems, "data directory is required")
+	}
+	if c.HTTPAddr == "" && c.HTTPSAddr == "" {
+		problems = append(problems, "set http_addr, https_addr or both")
+	}
+	if c.HTTPSAddr != "" && (c.TLSCert == "" || c.TLSKey == "") {
+		problems = append(problems, "https_addr needs tls_cert and tls_key")
+	}
+	if len(c.PublicURLs) == 0 {
+		problems = append(problems, "public_urls is required: the URLs clients use to reach Gatehouse (issuers derive from them)")
+	}
+	if len(problems) > 0 {
+		return errors.New("invalid configuration:\n  - " + strings.Join(problems, "\n  - "))
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var c commonFlags
+	c.register(fs, "")
+	configFile := fs.String("config", "", "JSON config file (fields: data, http_addr, https_addr, tls_cert, tls_key, public_urls)")
+	httpAddr := fs.String("http-addr", "", "plain HTTP listener address")
+	httpsAddr := fs.String("https-addr", "", "HTTPS listener address")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate chain (PEM) for --https-addr")
+	tlsKey := fs.String("tls-key", "", "TLS private key (PEM) for --https-addr")
+	publicURLs := fs.String("public-url", "", "comma-separated public base URLs, e.g. https://login.example.com")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var cfg serveConfig
+	if *configFile != "" {
+		b, err := os.ReadFile(*configFile)
+		if err != nil {
+			return err
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			return fmt.Errorf("%s: %w", *configFile, err)
+		}
+	}
+	override(&cfg.Data, c.data)
+	override(&cfg.HTTPAddr, *httpAddr)
+	override(&cfg.HTTPSAddr, *httpsAddr)
+	override(&cfg.TLSCert, *tlsCert)
+	override(&cfg.TLSKey, *tlsKey)
+	if *publicURLs != "" {
+		cfg.PublicURLs = strings.Split(*publicURLs, ",")
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	clock := c.clock()
+	st, km, err := openStore(ctx, cfg.Data, clock, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var listeners []server.Listener
+	if cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return err
+		}
+		listeners = append(listeners, server.Listener{Net: ln})
+	}
+	if cfg.HTTPSAddr != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("load TLS key pair: %w", err)
+		}
+		ln, err := net.Listen("tcp", cfg.HTTPSAddr)
+		if err != nil {
+			return err
+		}
+		listeners = append(listeners, server.Listener{Net: ln, TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
+	}
+	return server.Run(ctx, server.Config{Store: st, Registry: registry.New(st, clock), Keys: km, Logger: log,
+		Clock: clock, PublicURLs: cfg.PublicURLs}, listeners)
+}
+
+func override(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}

@@ -1,0 +1,74 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+)
+
+func applicationKey(a *directory.Application) rowKey { return rowKey{a.TenantID, a.ID} }
+
+// CreateApplication stores an app registration; its id and its appId are
+// each unique in the tenant.
+func (s *Store) CreateApplication(ctx context.Context, a *directory.Application) error {
+	err := s.insert(ctx, `INSERT INTO applications (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
+		a, a.TenantID, a.ID, nullable(a.AppID))
+	if err != nil {
+		return fmt.Errorf("create application %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// GetApplication returns an application by object id.
+func (s *Store) GetApplication(ctx context.Context, tenantID, id string) (*directory.Application, error) {
+	a, err := getDoc[directory.Application](ctx, s.db,
+		`SELECT doc FROM applications WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	if err != nil {
+		return nil, fmt.Errorf("get application %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// GetApplicationByAppID returns an application by client id.
+func (s *Store) GetApplicationByAppID(ctx context.Context, tenantID, appID string) (*directory.Application, error) {
+	a, err := getDoc[directory.Application](ctx, s.db,
+		`SELECT doc FROM applications WHERE tenant_id = ? AND app_id = ?`, tenantID, nullable(appID))
+	if err != nil {
+		return nil, fmt.Errorf("get application by appId %s: %w", appID, err)
+	}
+	return a, nil
+}
+
+// ListApplications returns the tenant's applications.
+func (s *Store) ListApplications(ctx context.Context, tenantID string) ([]*directory.Application, error) {
+	as, err := listDocs[directory.Application](ctx, s.db,
+		`SELECT doc FROM applications WHERE tenant_id = ? ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list applications: %w", err)
+	}
+	return as, nil
+}
+
+// UpdateApplication applies fn to the stored application atomically.
+func (s *Store) UpdateApplication(ctx context.Context, tenantID, id string, fn func(*directory.Application) error) (*directory.Application, error) {
+	return updateDoc(ctx, s, "update application "+id,
+		`SELECT doc FROM applications WHERE tenant_id = ? AND id = ?`, []any{tenantID, id},
+		applicationKey, fn,
+		func(tx *sql.Tx, a *directory.Application, doc string) error {
+			_, err := tx.ExecContext(ctx, `UPDATE applications SET app_id = ?, doc = ? WHERE tenant_id = ? AND id = ?`,
+				nullable(a.AppID), doc, tenantID, id)
+			return err
+		})
+}
+
+// DeleteApplication deletes the app registration only. Entra keeps the
+// service principals (the tenants' instances of the app) as separate
+// objects with their own lifecycle.
+func (s *Store) DeleteApplication(ctx context.Context, tenantID, id string) error {
+	if err := s.deleteOne(ctx, `DELETE FROM applications WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+		return fmt.Errorf("delete application %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+// Package store defines Gatehouse's storage interface, its sentinel errors
+// and (in storetest) the conformance suite every backend must pass.
+//
+// Backends: store/sqlite (embedded, the default). A PostgreSQL backend plugs
+// in by implementing Store and passing storetest.
+//
+// Rules every backend keeps:
+//   - Get/Update of a missing object return ErrNotFound; creating an object
+//     whose id or unique key exists returns ErrConflict.
+//   - Update methods take a closure that receives the current value and
+//     mutates it; the read, the closure and the write are atomic. An error
+//     from the closure aborts the update and is returned unchanged.
+//   - Security state (auth requests, codes, refresh tokens, device codes,
+//     sessions) past its ExpiresAt is treated as missing, and
+//     DeleteExpired removes it.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/grant"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+)
+
+// Store is the whole storage interface.
+type Store interface {
+	Directory
+	Grants
+	Keys
+	// DeleteExpired removes security state whose expiry is before now and
+	// reports how many records it removed.
+	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+	Close() error
+}
+
+// Directory stores the directory objects. Tenant-scoped objects are
+// addressed by (tenantID, id).
+type Directory interface {
+	CreateTenant(ctx context.Context, t *directory.Tenant) error
+	GetTenant(ctx context.Context, id string) (*directory.Tenant, error)
+	// GetTenantByDomain matches the initial domain, case-insensitively.
+	GetTenantByDomain(ctx context.Context, domain string) (*directory.Tenant, error)
+	ListTenants(ctx context.Context) ([]*directory.Tenant, error)
+
+	// CreateApplication fails with ErrConflict when the id or the appId is taken.
+	CreateApplication(ctx context.Context, a *directory.Application) error
+	GetApplication(ctx context.Context, tenantID, id string) (*directory.Application, error)
+	GetApplicationByAppID(ctx context.Context, tenantID, appID string) (*directory.Application, error)
+	ListApplications(ctx context.Context, tenantID string) ([]*directory.Application, error)
+	UpdateApplication(ctx context.Context, tenantID, id string, fn func(*directory.Application) error) (*directory.Application, error)
+	DeleteApplication(ctx context.Context, tenantID, id string) error
+
+	// CreateServicePrincipal fails with ErrConflict when the id is taken or
+	// the tenant already has a service principal for the appId.
+	CreateServicePrincipal(ctx context.Context, sp *directory.ServicePrincipal) error
+	GetServicePrincipal(ctx context.Context, tenantID, id string) (*directory.ServicePrincipal, error)
+	GetServicePrincipalByAppID(ctx context.Context, tenantID, appID string) (*directory.ServicePrincipal, error)
+	ListServicePrincipals(ctx context.Context, tenantID string) ([]*directory.ServicePrincipal, error)
+	UpdateServicePrincipal(ctx context.Context, tenantID, id string, fn func(*directory.ServicePrincipal) error) (*directory.ServicePrincipal, error)
+	DeleteServicePrincipal(ctx context.Context, tenantID, id string) error
+
+	// CreateUser fails with ErrConflict when the id or the userPrincipalName
+	// (case-insensitive) is taken in the tenant.
+	CreateUser(ctx context.Context, u *directory.User) error
+	GetUser(ctx context.Context, tenantID, id string) (*directory.User, error)
+	GetUserByUPN(ctx context.Context, tenantID, upn string) (*directory.User, error)
+	ListUsers(ctx context.Context, tenantID string) ([]*directory.User, error)
+	UpdateUser(ctx context.Context, tenantID, id string, fn func(*directory.User) error) (*directory.User, error)
+	// DeleteUser also removes the user's group memberships and assignments.
+	DeleteUser(ctx context.Context, tenantID, id string) error
+
+	CreateGroup(ctx context.Context, g *directory.Group) error
+	GetGroup(ctx context.Context, tenantID, id string) (*directory.Group, error)
+	ListGroups(ctx context.Context, tenantID string) ([]*directory.Group, error)
+	UpdateGroup(ctx context.Context, tenantID, id string, fn func(*directory.Group) error) (*directory.Group, error)
+	// DeleteGroup also removes the group's memberships.
+	DeleteGroup(ctx context.Context, tenantID, id string) error
+	// AddGroupMember fails with ErrNotFound when the group does not exist and
+	// ErrConflict when the member is already in it.
+	AddGroupMember(ctx context.Context, tenantID, groupID, memberID string) error
+	RemoveGroupMember(ctx context.Context, tenantID, groupID, memberID string) error
+	ListGroupMembers(ctx context.Context, tenantID, groupID string) ([]string, error)
+	// ListMemberOf returns the groups the member belongs to directly.
+	ListMemberOf(ctx context.Context, tenantID, memberID string) ([]*directory.Group, error)
+
+	// CreateAppRoleAssignment fails with ErrConflict when the same
+	// (principal, resource, appRole) assignment exists.
+	CreateAppRoleAssignment(ctx context.Context, a *directory.AppRoleAssignment) error
+	ListAppRoleAssignmentsByPrincipal(ctx context.Context, tenantID, principalID string) ([]*directory.AppRoleAssignment, error)
+	ListAppRoleAssignmentsByResource(ctx context.Context, tenantID, resourceID string) ([]*directory.AppRoleAssignment, error)
+	DeleteAppRoleAssignment(ctx context.Context, tenantID, id string) error
+}
+
+// Grants stores the security state of the OAuth flows. Keys are hashes.
+type Grants interface {
+	CreateAuthRequest(ctx context.Context, r *grant.AuthRequest) error
+	GetAuthRequest(ctx context.Context, id string) (*grant.AuthRequest, error)
+	DeleteAuthRequest(ctx context.Context, id string) error
+
+	CreateAuthCode(ctx context.Context, c *grant.AuthCode) error
+	UpdateAuthCode(ctx context.Context, hash string, fn func(*grant.AuthCode) error) (*grant.AuthCode, error)
+
+	CreateRefreshToken(ctx context.Context, t *grant.RefreshToken) error
+	UpdateRefreshToken(ctx context.Context, hash string, fn func(*grant.RefreshToken) error) (*grant.RefreshToken, error)
+	// DeleteRefreshFamily revokes every refresh token of a family.
+	DeleteRefreshFamily(ctx context.Context, familyID string) (int, error)
+	// DeleteRefreshTokensBySession revokes the refresh tokens issued under a
+	// sign-in session (sign-out).
+	DeleteRefreshTokensBySession(ctx context.Context, sessionID string) (int, error)
+
+	// CreateDeviceCode fails with ErrConflict when the user code is taken.
+	CreateDeviceCode(ctx context.Context, d *grant.DeviceCode) error
+	UpdateDeviceCode(ctx context.Context, hash string, fn func(*grant.DeviceCode) error) (*grant.DeviceCode, error)
+	UpdateDeviceCodeByUserCode(ctx context.Context, userCode string, fn func(*grant.DeviceCode) error) (*grant.DeviceCode, error)
+
+	CreateSession(ctx context.Context, s *grant.Session) error
+	GetSession(ctx context.Context, hash string) (*grant.Session, error)
+	DeleteSession(ctx context.Context, hash string) error
+}
+
+// Key states. A key is published in JWKS while next or active or retired,
+// and signs only while active.
+const (
+	KeyNext    = "next"
+	KeyActive  = "active"
+	KeyRetired = "retired"
+)
+
+// SigningKey is a persisted token signing key.
+type SigningKey struct {
+	KID           string    `json:"kid"`
+	State         string    `json:"state"`
+	PrivateKeyDER []byte    `json:"privateKeyDer"` // PKCS#8
+	CertDER       []byte    `json:"certDer"`       // self-signed, for x5c and x5t
+	CreatedAt     time.Time `json:"createdAt"`
+	// RetireAfter is when a retired key stops being published.
+	RetireAfter time.Time `json:"retireAfter"`
+}
+
+// Keys stores signing keys.
+type Keys interface {
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	ListSigningKeys(ctx context.Context) ([]*SigningKey, error)
+	UpdateSigningKey(ctx context.Context, kid string, fn func(*SigningKey) error) (*SigningKey, error)
+	DeleteSigningKey(ctx context.Context, kid string) error
+}

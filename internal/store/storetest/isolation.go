@@ -1,0 +1,112 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/store"
+)
+
+// testTenantIsolation checks that tenant B sees nothing of tenant A through
+// any method, and can change nothing of it.
+func testTenantIsolation(t *testing.T, open opener) {
+	s, ctx := open(t), t.Context()
+	must(t, s.CreateTenant(ctx, newTenant(tenantA, "contoso.onmicrosoft.com")), "CreateTenant(%q)", tenantA)
+	must(t, s.CreateTenant(ctx, newTenant(tenantB, "fabrikam.onmicrosoft.com")), "CreateTenant(%q)", tenantB)
+	must(t, s.CreateApplication(ctx, newApplication(tenantA, "app-1", "client-1")), "CreateApplication(%q)", "app-1")
+	must(t, s.CreateServicePrincipal(ctx, newServicePrincipal(tenantA, "sp-1", "client-1")), "CreateServicePrincipal(%q)", "sp-1")
+	must(t, s.CreateUser(ctx, newUser(tenantA, "u1", "alice@contoso.com")), "CreateUser(%q)", "u1")
+	must(t, s.CreateGroup(ctx, newGroup(tenantA, "g1")), "CreateGroup(%q)", "g1")
+	must(t, s.AddGroupMember(ctx, tenantA, "g1", "u1"), "AddGroupMember(%q, %q)", "g1", "u1")
+	must(t, s.CreateAppRoleAssignment(ctx, newAssignment(tenantA, "a1", "u1", "sp-1", "role-1")), "CreateAppRoleAssignment(%q)", "a1")
+
+	// The update closures would change the object if it leaked through;
+	// TenantAUnchanged then fails too.
+	missing := []struct {
+		call string
+		err  error
+	}{
+		{"GetApplication", second(s.GetApplication(ctx, tenantB, "app-1"))},
+		{"GetApplicationByAppID", second(s.GetApplicationByAppID(ctx, tenantB, "client-1"))},
+		{"UpdateApplication", second(s.UpdateApplication(ctx, tenantB, "app-1", func(a *directory.Application) error { a.DisplayName = "hijacked"; return nil }))},
+		{"DeleteApplication", s.DeleteApplication(ctx, tenantB, "app-1")},
+		{"GetServicePrincipal", second(s.GetServicePrincipal(ctx, tenantB, "sp-1"))},
+		{"GetServicePrincipalByAppID", second(s.GetServicePrincipalByAppID(ctx, tenantB, "client-1"))},
+		{"UpdateServicePrincipal", second(s.UpdateServicePrincipal(ctx, tenantB, "sp-1", func(sp *directory.ServicePrincipal) error { sp.DisplayName = "hijacked"; return nil }))},
+		{"DeleteServicePrincipal", s.DeleteServicePrincipal(ctx, tenantB, "sp-1")},
+		{"GetUser", second(s.GetUser(ctx, tenantB, "u1"))},
+		{"GetUserByUPN", second(s.GetUserByUPN(ctx, tenantB, "alice@contoso.com"))},
+		{"UpdateUser", second(s.UpdateUser(ctx, tenantB, "u1", func(u *directory.User) error { u.DisplayName = "hijacked"; return nil }))},
+		{"DeleteUser", s.DeleteUser(ctx, tenantB, "u1")},
+		{"GetGroup", second(s.GetGroup(ctx, tenantB, "g1"))},
+		{"UpdateGroup", second(s.UpdateGroup(ctx, tenantB, "g1", func(g *directory.Group) error { g.DisplayName = "hijacked"; return nil }))},
+		{"AddGroupMember", s.AddGroupMember(ctx, tenantB, "g1", "u2")},
+		{"RemoveGroupMember", s.RemoveGroupMember(ctx, tenantB, "g1", "u1")},
+		{"ListGroupMembers", second(s.ListGroupMembers(ctx, tenantB, "g1"))},
+		{"DeleteAppRoleAssignment", s.DeleteAppRoleAssignment(ctx, tenantB, "a1")},
+		{"DeleteGroup", s.DeleteGroup(ctx, tenantB, "g1")},
+	}
+	for _, tc := range missing {
+		t.Run(tc.call, func(t *testing.T) {
+			mustErr(t, tc.err, store.ErrNotFound, "%s in tenant B of tenant A's object", tc.call)
+		})
+	}
+
+	empty := []struct {
+		call string
+		list func() (int, error)
+	}{
+		{"ListApplications", func() (int, error) { return count(s.ListApplications(ctx, tenantB)) }},
+		{"ListServicePrincipals", func() (int, error) { return count(s.ListServicePrincipals(ctx, tenantB)) }},
+		{"ListUsers", func() (int, error) { return count(s.ListUsers(ctx, tenantB)) }},
+		{"ListGroups", func() (int, error) { return count(s.ListGroups(ctx, tenantB)) }},
+		{"ListMemberOf", func() (int, error) { return count(s.ListMemberOf(ctx, tenantB, "u1")) }},
+		{"ListAppRoleAssignmentsByPrincipal", func() (int, error) { return count(s.ListAppRoleAssignmentsByPrincipal(ctx, tenantB, "u1")) }},
+		{"ListAppRoleAssignmentsByResource", func() (int, error) { return count(s.ListAppRoleAssignmentsByResource(ctx, tenantB, "sp-1")) }},
+	}
+	for _, tc := range empty {
+		t.Run(tc.call, func(t *testing.T) {
+			n, err := tc.list()
+			must(t, err, "%s(tenant B)", tc.call)
+			if n != 0 {
+				t.Fatalf("%s(tenant B) returned %d of tenant A's objects, want 0", tc.call, n)
+			}
+		})
+	}
+
+	t.Run("TenantAUnchanged", func(t *testing.T) {
+		app, err := s.GetApplication(ctx, tenantA, "app-1")
+		must(t, err, "GetApplication(%q)", "app-1")
+		mustEqual(t, app, newApplication(tenantA, "app-1", "client-1"), "GetApplication(%q)", "app-1")
+		sp, err := s.GetServicePrincipal(ctx, tenantA, "sp-1")
+		must(t, err, "GetServicePrincipal(%q)", "sp-1")
+		mustEqual(t, sp, newServicePrincipal(tenantA, "sp-1", "client-1"), "GetServicePrincipal(%q)", "sp-1")
+		u, err := s.GetUser(ctx, tenantA, "u1")
+		must(t, err, "GetUser(%q)", "u1")
+		mustEqual(t, u, newUser(tenantA, "u1", "alice@contoso.com"), "GetUser(%q)", "u1")
+		g, err := s.GetGroup(ctx, tenantA, "g1")
+		must(t, err, "GetGroup(%q)", "g1")
+		mustEqual(t, g, newGroup(tenantA, "g1"), "GetGroup(%q)", "g1")
+		members, err := s.ListGroupMembers(ctx, tenantA, "g1")
+		must(t, err, "ListGroupMembers(%q)", "g1")
+		mustSet(t, members, []string{"u1"}, "ListGroupMembers(%q)", "g1")
+		as, err := s.ListAppRoleAssignmentsByPrincipal(ctx, tenantA, "u1")
+		must(t, err, "ListAppRoleAssignmentsByPrincipal(%q)", "u1")
+		mustIDs(t, as, assignmentID, []string{"a1"}, "ListAppRoleAssignmentsByPrincipal(%q)", "u1")
+	})
+
+	// The same keys in another tenant are other objects.
+	t.Run("SameKeysInTenantB", func(t *testing.T) {
+		must(t, s.CreateUser(ctx, newUser(tenantB, "u2", "alice@contoso.com")), "CreateUser(tenant B, UPN of a tenant A user)")
+		must(t, s.CreateServicePrincipal(ctx, newServicePrincipal(tenantB, "sp-2", "client-1")), "CreateServicePrincipal(tenant B, appId of a tenant A service principal)")
+		u, err := s.GetUserByUPN(ctx, tenantA, "alice@contoso.com")
+		must(t, err, "GetUserByUPN(tenant A)")
+		if u.ID != "u1" {
+			t.Fatalf("GetUserByUPN(tenant A).ID = %q, want %q", u.ID, "u1")
+		}
+	})
+}
+
+func second[T any](_ T, err error) error { return err }
+
+func count[T any](list []T, err error) (int, error) { return len(list), err }

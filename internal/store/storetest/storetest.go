@@ -1,0 +1,76 @@
+// Package storetest is the conformance suite for store.Store backends. A
+// backend's test calls Run with a function that opens a fresh, empty store:
+// every subtest opens its own, so no test sees another's data.
+//
+// Beyond the rules written in package store, the suite pins down what every
+// backend must agree on so that callers can rely on it:
+//   - Returned objects are copies: mutating one (or the value passed to
+//     Create, or the value an update closure received, after the update
+//     returned) never changes what is stored.
+//   - Deletes of a missing object return ErrNotFound; for security state an
+//     expired object counts as missing.
+//   - An update closure that changes the object's key (tenant id, id, hash,
+//     kid) is rejected with an error and nothing is written.
+//   - Deleting a user, group or service principal removes its group
+//     memberships and the app role assignments it holds; deleting a service
+//     principal also removes the assignments of its app roles; deleting an
+//     application leaves its service principals alone (Entra).
+//   - ListGroupMembers of a missing group is ErrNotFound; the other lists of
+//     unknown owners are empty. Lists are compared as sets.
+//   - Refresh tokens with an empty family or session id are never matched by
+//     DeleteRefreshFamily or DeleteRefreshTokensBySession.
+//   - A device code's user code is free again once the code has expired.
+//
+// Fixtures use UTC times with microsecond precision, so a backend that keeps
+// times in native columns (PostgreSQL timestamptz) round-trips them exactly.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/gatehouse-id/gatehouse/internal/store"
+)
+
+// opener returns a fresh, empty store that is closed when the test ends.
+type opener func(t *testing.T) store.Store
+
+// Run runs the conformance suite. open must return a new, empty store each
+// time it is called; Run closes every store it opens.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	fresh := func(t *testing.T) store.Store {
+		t.Helper()
+		s := open(t)
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close() = %v, want nil", err)
+			}
+		})
+		return s
+	}
+	suite := []struct {
+		name string
+		run  func(t *testing.T, open opener)
+	}{
+		{"Tenants", testTenants},
+		{"Applications", testApplications},
+		{"ServicePrincipals", testServicePrincipals},
+		{"Users", testUsers},
+		{"Groups", testGroups},
+		{"Memberships", testMemberships},
+		{"AppRoleAssignments", testAppRoleAssignments},
+		{"TenantIsolation", testTenantIsolation},
+		{"UpdateContract", testUpdateContract},
+		{"Concurrency", testConcurrency},
+		{"Copies", testCopies},
+		{"AuthRequests", testAuthRequests},
+		{"AuthCodes", testAuthCodes},
+		{"RefreshTokens", testRefreshTokens},
+		{"DeviceCodes", testDeviceCodes},
+		{"Sessions", testSessions},
+		{"DeleteExpired", testDeleteExpired},
+		{"SigningKeys", testSigningKeys},
+	}
+	for _, tc := range suite {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, fresh) })
+	}
+}
