@@ -202,7 +202,7 @@ func (k *kubelogin) run(t *testing.T, env []string, args ...string) (*clientauth
 	cmd.Stderr = &stderr
 	start := time.Now()
 	err := cmd.Run()
-	t.Logf("kubelogin %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	t.Logf("kubelogin %s: %s\n%s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond), stderr.String())
 	if err != nil {
 		return nil, stderr.String(), err
 	}

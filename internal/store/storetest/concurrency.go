@@ -160,4 +160,3 @@ func mustOneWinner(t *testing.T, errs []error, format string, args ...any) {
 		t.Fatalf("%d of %d concurrent %s succeeded, want 1", wins, len(errs), call)
 	}
 }
-

@@ -1,0 +1,180 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/grant"
+	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/store/storetest"
+)
+
+func openFile(t testing.TB, opts ...Option) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	s, err := Open(context.Background(), path, opts...)
+	if err != nil {
+		t.Fatalf("Open(%q) = %v, want nil", path, err)
+	}
+	return s, path
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, _ := openFile(t)
+		return s
+	})
+}
+
+// The in-memory database runs on one connection: check it still passes,
+// concurrency tests included.
+func TestConformanceInMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := Open(t.Context(), ":memory:")
+		if err != nil {
+			t.Fatalf("Open(%q) = %v, want nil", ":memory:", err)
+		}
+		return s
+	})
+}
+
+func TestPragmas(t *testing.T) {
+	s, _ := openFile(t)
+	defer s.Close()
+	tests := []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"foreign_keys", "1"},
+		{"synchronous", "1"}, // NORMAL
+		{"busy_timeout", "5000"},
+	}
+	for _, tc := range tests {
+		var got string
+		if err := s.db.QueryRowContext(t.Context(), "PRAGMA "+tc.pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s = %v", tc.pragma, err)
+		}
+		if got != tc.want {
+			t.Errorf("PRAGMA %s = %q, want %q", tc.pragma, got, tc.want)
+		}
+	}
+}
+
+// TestBeginImmediate checks that _txlock=immediate reaches this driver
+// version: an open transaction holds the write lock before any statement,
+// so a second writer is refused at once.
+func TestBeginImmediate(t *testing.T) {
+	s, path := openFile(t)
+	defer s.Close()
+	tx, err := s.db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatalf("BeginTx() = %v", err)
+	}
+	defer tx.Rollback()
+
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatalf("sql.Open() = %v", err)
+	}
+	defer other.Close()
+	if _, err := other.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err == nil {
+		t.Fatalf("BEGIN IMMEDIATE beside an empty BeginTx() = nil, want SQLITE_BUSY: BeginTx is not immediate")
+	}
+}
+
+func TestReopenKeepsDataAndSchema(t *testing.T) {
+	s, path := openFile(t)
+	ctx := t.Context()
+	if err := s.CreateUser(ctx, &directory.User{TenantID: "t", ID: "u1", UserPrincipalName: "a@b.c"}); err != nil {
+		t.Fatalf("CreateUser() = %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close() = %v", err)
+	}
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open(%q) again = %v, want nil", path, err)
+	}
+	defer s.Close()
+	if _, err := s.GetUserByUPN(ctx, "t", "A@B.C"); err != nil {
+		t.Fatalf("GetUserByUPN() after reopening = %v, want nil", err)
+	}
+	var versions int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&versions); err != nil {
+		t.Fatalf("count schema_migrations: %v", err)
+	}
+	if versions != len(migrations) {
+		t.Fatalf("schema_migrations has %d rows after two opens, want %d", versions, len(migrations))
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	s, path := openFile(t)
+	if _, err := s.db.ExecContext(t.Context(), "INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)", len(migrations)+1); err != nil {
+		t.Fatalf("insert schema version: %v", err)
+	}
+	s.Close()
+	if s, err := Open(t.Context(), path); err == nil {
+		s.Close()
+		t.Fatalf("Open() of a database from a newer build = nil, want an error")
+	}
+}
+
+// TestClock checks that expiry follows the injected clock, and that a
+// record is gone at its expiry instant (expires_at <= now).
+func TestClock(t *testing.T) {
+	expiry := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := expiry.Add(-time.Second)
+	s, _ := openFile(t, WithClock(func() time.Time { return now }))
+	defer s.Close()
+	ctx := t.Context()
+	if err := s.CreateSession(ctx, &grant.Session{Hash: "h", ExpiresAt: expiry}); err != nil {
+		t.Fatalf("CreateSession() = %v", err)
+	}
+	if _, err := s.GetSession(ctx, "h"); err != nil {
+		t.Fatalf("GetSession() a second before expiry = %v, want nil", err)
+	}
+	now = expiry
+	if _, err := s.GetSession(ctx, "h"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetSession() at expiry = %v, want ErrNotFound", err)
+	}
+}
+
+func BenchmarkGetApplicationByAppID(b *testing.B) {
+	s, _ := openFile(b)
+	defer s.Close()
+	ctx := context.Background()
+	const apps = 1000
+	for i := range apps {
+		a := &directory.Application{
+			TenantID:       "tenant",
+			ID:             fmt.Sprintf("app-%04d", i),
+			AppID:          fmt.Sprintf("client-%04d", i),
+			DisplayName:    "Benchmark app",
+			SignInAudience: directory.AudienceMyOrg,
+			Web:            directory.WebApplication{RedirectURIs: []string{"https://app.example/signin-oidc"}},
+		}
+		if err := s.CreateApplication(ctx, a); err != nil {
+			b.Fatalf("CreateApplication() = %v", err)
+		}
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			appID := fmt.Sprintf("client-%04d", i%apps)
+			if _, err := s.GetApplicationByAppID(ctx, "tenant", appID); err != nil {
+				b.Errorf("GetApplicationByAppID(%q) = %v", appID, err)
+				return
+			}
+			i++
+		}
+	})
+}
