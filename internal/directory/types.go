@@ -30,21 +30,21 @@ const (
 
 // Application is an app registration (Graph `application`).
 type Application struct {
-	TenantID               string                  `json:"tenantId"`
-	ID                     string                  `json:"id"`    // object id
-	AppID                  string                  `json:"appId"` // client id
-	DisplayName            string                  `json:"displayName"`
-	SignInAudience         string                  `json:"signInAudience"`
-	IdentifierURIs         []string                `json:"identifierUris"`
-	Web                    WebApplication          `json:"web"`
-	PublicClient           PublicClientApplication `json:"publicClient"`
-	IsFallbackPublicClient bool                    `json:"isFallbackPublicClient"`
-	API                    APIApplication          `json:"api"`
-	GroupMembershipClaims  string                  `json:"groupMembershipClaims,omitempty"`
-	OptionalClaims         OptionalClaims          `json:"optionalClaims"`
+	TenantID               string                   `json:"tenantId"`
+	ID                     string                   `json:"id"`    // object id
+	AppID                  string                   `json:"appId"` // client id
+	DisplayName            string                   `json:"displayName"`
+	SignInAudience         string                   `json:"signInAudience"`
+	IdentifierURIs         []string                 `json:"identifierUris"`
+	Web                    WebApplication           `json:"web"`
+	PublicClient           PublicClientApplication  `json:"publicClient"`
+	IsFallbackPublicClient bool                     `json:"isFallbackPublicClient"`
+	API                    APIApplication           `json:"api"`
+	GroupMembershipClaims  string                   `json:"groupMembershipClaims,omitempty"`
+	OptionalClaims         OptionalClaims           `json:"optionalClaims"`
 	RequiredResourceAccess []RequiredResourceAccess `json:"requiredResourceAccess"`
-	PasswordCredentials    []PasswordCredential    `json:"passwordCredentials"`
-	CreatedAt              time.Time               `json:"createdDateTime"`
+	PasswordCredentials    []PasswordCredential     `json:"passwordCredentials"`
+	CreatedAt              time.Time                `json:"createdDateTime"`
 }
 
 // WebApplication holds the Web platform settings.

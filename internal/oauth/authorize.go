@@ -110,8 +110,8 @@ func (s *Server) checkClientAndRedirect(r *http.Request, e endpoint, q url.Value
 		return nil, nil, newError(400, "invalid_request", 50011, "The redirect URI '%s' specified in the request does not match the redirect URIs configured for the application '%s'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.", redirect, app.AppID)
 	}
 	areq := &grant.AuthRequest{
-		ID: grant.NewSecret(),
-		Flow: flowOf(e),
+		ID:       grant.NewSecret(),
+		Flow:     flowOf(e),
 		ClientID: app.AppID, RedirectURI: redirect, ResponseMode: q.Get("response_mode"), State: q.Get("state"),
 		Nonce: q.Get("nonce"), Scope: q.Get("scope"), Resource: q.Get("resource"),
 		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
@@ -260,4 +260,3 @@ func validVerifierSyntax(v string) bool {
 	}
 	return true
 }
-

@@ -51,7 +51,6 @@ func checkEntraError(t *testing.T, resp *http.Response, body map[string]any, sta
 	}
 }
 
-
 func TestTokenEndpointErrors(t *testing.T) {
 	e := newEnv(t)
 	user := e.users[1]

@@ -26,17 +26,17 @@ import (
 
 // env is a running login host with the demo tenant.
 type env struct {
-	t       *testing.T
-	srv     *httptest.Server
-	base    string
-	tenant  string
-	client  string
-	secret  string
-	users   []devenv.User
-	reg     *registry.Registry
-	keys    *keys.Manager
-	clock   *testClock
-	st      *sqlite.Store
+	t      *testing.T
+	srv    *httptest.Server
+	base   string
+	tenant string
+	client string
+	secret string
+	users  []devenv.User
+	reg    *registry.Registry
+	keys   *keys.Manager
+	clock  *testClock
+	st     *sqlite.Store
 }
 
 // testClock is a settable clock shared by the store and the server.

@@ -248,7 +248,7 @@ type detail struct{ Name, Value string }
 
 type messagePage struct {
 	Title, TenantName, Error, Message string
-	Details                          []detail
+	Details                           []detail
 }
 
 // renderErrorPage shows an authorize error that must not be redirected.
