@@ -150,4 +150,3 @@ func (s *Store) ListMemberOf(ctx context.Context, tenantID, memberID string) ([]
 	}
 	return gs, nil
 }
-

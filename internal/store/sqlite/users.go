@@ -68,7 +68,7 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id string) error {
 		if err := deleteRow(ctx, tx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 			return err
 		}
-		if _, err := deleteRows(ctx, tx, `DELETE FROM group_members WHERE tenant_id = ? AND member_id = ? AND 0`, tenantID, id); err != nil {
+		if _, err := deleteRows(ctx, tx, `DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?`, tenantID, id); err != nil {
 			return err
 		}
 		_, err := deleteRows(ctx, tx, `DELETE FROM app_role_assignments WHERE tenant_id = ? AND principal_id = ?`, tenantID, id)

@@ -83,3 +83,23 @@ func dump(v any) string {
 	}
 	return string(b)
 }
+
+// The adapters below turn a method's results into what a table of calls
+// holds.
+
+// second returns a call's error, dropping its value.
+func second[T any](_ T, err error) error { return err }
+
+// count returns a list call's length and error.
+func count[T any](list []T, err error) (int, error) { return len(list), err }
+
+// only returns the single element of a list.
+func only[T any](list []*T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	if len(list) != 1 {
+		return nil, fmt.Errorf("list returned %d objects, want 1", len(list))
+	}
+	return list[0], nil
+}

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -54,17 +53,6 @@ func (c copyCheck[T]) run(open opener) func(t *testing.T) {
 			})
 		}
 	}
-}
-
-// only returns the single element of a list.
-func only[T any](list []*T, err error) (*T, error) {
-	if err != nil {
-		return nil, err
-	}
-	if len(list) != 1 {
-		return nil, fmt.Errorf("list returned %d objects, want 1", len(list))
-	}
-	return list[0], nil
 }
 
 // updated returns the value an update method returned; kept returns the

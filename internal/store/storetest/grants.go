@@ -133,7 +133,7 @@ func testDeleteExpired(t *testing.T, open opener) {
 	}
 
 	// The live records survive.
-	live := []struct {
+	survivors := []struct {
 		call string
 		err  error
 	}{
@@ -144,7 +144,7 @@ func testDeleteExpired(t *testing.T, open opener) {
 		{"GetSession", second(s.GetSession(ctx, "sess-new"))},
 		{"ListSigningKeys", second(only(s.ListSigningKeys(ctx)))},
 	}
-	for _, tc := range live {
+	for _, tc := range survivors {
 		must(t, tc.err, "%s of a live record after DeleteExpired", tc.call)
 	}
 

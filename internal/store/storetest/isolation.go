@@ -106,7 +106,3 @@ func testTenantIsolation(t *testing.T, open opener) {
 		}
 	})
 }
-
-func second[T any](_ T, err error) error { return err }
-
-func count[T any](list []T, err error) (int, error) { return len(list), err }
