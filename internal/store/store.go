@@ -35,7 +35,7 @@ type Store interface {
 	Directory
 	Grants
 	Keys
-	// DeleteExpired removes security state whose expiry is before now and
+	// DeleteExpired removes security state whose expiry is at or before now and
 	// reports how many records it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 	Close() error
