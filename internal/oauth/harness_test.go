@@ -26,7 +26,7 @@ import (
 
 // env is a running login host with the demo tenant.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	base   string
 	tenant string
@@ -57,7 +57,7 @@ func (c *testClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -137,7 +137,7 @@ func (e *env) post(u string, form url.Values, header http.Header) (*http.Respons
 
 // browser is a cookie-keeping client that stops at redirects.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	client *http.Client
 }
 
@@ -195,7 +195,7 @@ func unescapeHTML(s string) string {
 }
 
 // codeFrom extracts the code from a redirect to the client.
-func codeFrom(t *testing.T, resp *http.Response) url.Values {
+func codeFrom(t testing.TB, resp *http.Response) url.Values {
 	t.Helper()
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("status = %d, want 302 to the client", resp.StatusCode)
