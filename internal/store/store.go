@@ -97,6 +97,32 @@ type Directory interface {
 	ListAppRoleAssignmentsByPrincipal(ctx context.Context, tenantID, principalID string) ([]*directory.AppRoleAssignment, error)
 	ListAppRoleAssignmentsByResource(ctx context.Context, tenantID, resourceID string) ([]*directory.AppRoleAssignment, error)
 	DeleteAppRoleAssignment(ctx context.Context, tenantID, id string) error
+
+	// CreateExtensionProperty fails with ErrConflict when the id or the
+	// (tenant, name) is taken.
+	CreateExtensionProperty(ctx context.Context, p *directory.ExtensionProperty) error
+	GetExtensionProperty(ctx context.Context, tenantID, id string) (*directory.ExtensionProperty, error)
+	// ListExtensionProperties lists the definitions an application owns, in
+	// creation order; appObjectID "" lists the whole tenant's.
+	ListExtensionProperties(ctx context.Context, tenantID, appObjectID string) ([]*directory.ExtensionProperty, error)
+	DeleteExtensionProperty(ctx context.Context, tenantID, id string) error
+
+	// Policies: claims mapping and token lifetime policies.
+	CreatePolicy(ctx context.Context, p *directory.Policy) error
+	GetPolicy(ctx context.Context, tenantID, id string) (*directory.Policy, error)
+	// ListPolicies lists a tenant's policies of one kind, in creation order.
+	ListPolicies(ctx context.Context, tenantID, kind string) ([]*directory.Policy, error)
+	UpdatePolicy(ctx context.Context, tenantID, id string, fn func(*directory.Policy) error) (*directory.Policy, error)
+	// DeletePolicy also removes the policy's assignments.
+	DeletePolicy(ctx context.Context, tenantID, id string) error
+	// CreatePolicyAssignment fails with ErrConflict when the same policy is
+	// already assigned to the object, ErrNotFound when the policy does not exist.
+	CreatePolicyAssignment(ctx context.Context, a *directory.PolicyAssignment) error
+	DeletePolicyAssignment(ctx context.Context, tenantID, policyID, objectID string) error
+	// ListPolicyAssignmentsByObject lists what is assigned to an application
+	// or service principal, of one kind ("" = all kinds).
+	ListPolicyAssignmentsByObject(ctx context.Context, tenantID, objectID, kind string) ([]*directory.PolicyAssignment, error)
+	ListPolicyAssignmentsByPolicy(ctx context.Context, tenantID, policyID string) ([]*directory.PolicyAssignment, error)
 }
 
 // Grants stores the security state of the OAuth flows. Keys are hashes.
