@@ -91,9 +91,16 @@ func modulePath(gomod []byte) string {
 }
 
 // Gatehouse returns the path of a gatehouse binary built from the working
-// tree's ./cmd/gatehouse, building it on first use.
+// tree's ./cmd/gatehouse, building it on first use. GATEHOUSE_E2E_BINARY
+// names a prebuilt binary to run instead.
 func Gatehouse(t testing.TB) string {
 	t.Helper()
+	if bin := os.Getenv("GATEHOUSE_E2E_BINARY"); bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("GATEHOUSE_E2E_BINARY: %v", err)
+		}
+		return bin
+	}
 	return build(t, RepoRoot(t), "./cmd/gatehouse", "gatehouse")
 }
 

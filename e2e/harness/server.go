@@ -23,8 +23,10 @@ const (
 	// stopTimeout is how long a server gets to exit after SIGTERM before it
 	// is killed.
 	stopTimeout = 10 * time.Second
+	// quitTimeout is how long the goroutine dump after SIGQUIT may take.
+	quitTimeout = 3 * time.Second
 	// logTailLines is how much of each server log a failed test prints.
-	logTailLines = 80
+	logTailLines = 120
 )
 
 // Option changes how Start or Restart runs `gatehouse dev`.
@@ -235,9 +237,16 @@ func (s *Server) stop(t testing.TB) {
 			t.Logf("gatehouse exited after SIGTERM: %v", p.err)
 		}
 	case <-time.After(stopTimeout):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		t.Errorf("gatehouse did not exit within %s of SIGTERM; killed it", stopTimeout)
+		// SIGQUIT makes the Go runtime write every goroutine's stack to
+		// the log, which shows where the server hangs.
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-p.done:
+		case <-time.After(quitTimeout):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+		t.Errorf("gatehouse did not exit within %s of SIGTERM; stopped it with SIGQUIT (goroutine dump in its log)", stopTimeout)
 	}
 }
 

@@ -57,7 +57,7 @@ func TestAuthCodeGrant(t *testing.T) {
 	user := srv.User(t, 0)
 	kl := newKubelogin(t, bin, srv)
 
-	cred, stderr := kl.getToken(t, browserEnv(srv, user), "--grant-type=authcode", "--browser-command="+browser)
+	cred, stderr := kl.getToken(t, browserEnv(srv, user), authCodeArgs(browser)...)
 
 	tok := srv.VerifyIDToken(t, srv.Config.V1Issuer(), cred.Status.Token)
 	checkV1IDToken(t, srv, tok, user)
@@ -76,12 +76,17 @@ func TestForceRefresh(t *testing.T) {
 	user := srv.User(t, 0)
 	kl := newKubelogin(t, bin, srv)
 
-	first, _ := kl.getToken(t, browserEnv(srv, user), "--grant-type=authcode", "--browser-command="+browser)
+	first, _ := kl.getToken(t, browserEnv(srv, user), authCodeArgs(browser)...)
 	firstTok := srv.VerifyIDToken(t, srv.Config.V1Issuer(), first.Status.Token)
 	firstIat, _ := firstTok.Int("iat")
 
-	// Without --force-refresh kubelogin answers from its cache.
-	cached, _ := kl.getToken(t, nil, "--grant-type=authcode", "--browser-command="+browser)
+	// Without --force-refresh kubelogin answers from its cache. The browser
+	// gets no credentials from here on: if kubelogin falls back to signing in
+	// (cache miss, failed refresh), that fails fast instead of succeeding.
+	cached, stderr, err := kl.run(t, nil, authCodeArgs(browser)...)
+	if err != nil {
+		t.Fatalf("second get-token without --force-refresh did not answer from the token cache: %v\nstderr:\n%s", err, stderr)
+	}
 	if cached.Status.Token != first.Status.Token {
 		t.Fatalf("second get-token without --force-refresh returned a different token; the token cache was not used")
 	}
@@ -90,10 +95,7 @@ func TestForceRefresh(t *testing.T) {
 	for time.Now().Unix() <= firstIat {
 		time.Sleep(100 * time.Millisecond)
 	}
-	// The browser gets no credentials: if kubelogin cannot refresh and falls
-	// back to the sign-in flow, that fails fast instead of signing in again.
-	refreshed, stderr, err := kl.run(t, nil, "--grant-type=authcode", "--browser-command="+browser,
-		"--authentication-timeout-sec=5", "--force-refresh")
+	refreshed, stderr, err := kl.run(t, nil, append(authCodeArgs(browser), "--force-refresh")...)
 	if err != nil {
 		t.Fatalf("kubelogin get-token --force-refresh did not refresh with the cached refresh token: %v\nkubelogin's refresh error: %s\nstderr:\n%s",
 			err, refreshError(stderr), stderr)
@@ -144,6 +146,13 @@ func requireRedirectPort(t *testing.T) {
 		errs = append(errs, err)
 	}
 	t.Fatalf("kubelogin needs one of %v free for its redirect URI: %v", kubeloginRedirectAddrs, errors.Join(errs...))
+}
+
+// authCodeArgs selects the authorization code flow with headless-login as
+// the browser. The timeout is short so that a failed sign-in ends kubelogin
+// (with the browser's message on stderr) well before kubeloginTimeout.
+func authCodeArgs(browser string) []string {
+	return []string{"--grant-type=authcode", "--browser-command=" + browser, "--authentication-timeout-sec=20"}
 }
 
 func browserEnv(srv *harness.Server, user harness.DevUser) []string {

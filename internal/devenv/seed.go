@@ -102,6 +102,16 @@ func seed(ctx context.Context, reg *registry.Registry) (*Secrets, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The demo secret is valid from 30 days before the seed, so that a
+	// restart with --time-offset (a clock in the past) still accepts it.
+	if _, err := reg.Store().UpdateApplication(ctx, TenantID, app.ID, func(a *directory.Application) error {
+		for i := range a.PasswordCredentials {
+			a.PasswordCredentials[i].StartDateTime = a.PasswordCredentials[i].StartDateTime.AddDate(0, 0, -30)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	if _, err := reg.GrantAdminConsent(ctx, TenantID, app.ID); err != nil {
 		return nil, err
 	}
