@@ -252,3 +252,17 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// UpdateUser applies fn to a user and validates the result.
+func (r *Registry) UpdateUser(ctx context.Context, tenantID, id string, fn func(*directory.User) error) (*directory.User, error) {
+	t, err := r.st.GetTenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return r.st.UpdateUser(ctx, tenantID, id, func(u *directory.User) error {
+		if err := fn(u); err != nil {
+			return err
+		}
+		return directory.ValidateUser(u, []string{t.InitialDomain})
+	})
+}

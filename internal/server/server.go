@@ -1,5 +1,5 @@
 // Package server assembles Gatehouse's HTTP surfaces (health, the login
-// host) over one store, runs the listeners, the key refresher and the
+// host, the Graph API) over one store, runs the listeners, the key refresher and the
 // garbage collector of expired grants, and shuts down gracefully.
 package server
 
@@ -11,11 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/keys"
 	"github.com/gatehouse-id/gatehouse/internal/oauth"
+	"github.com/gatehouse-id/gatehouse/internal/policy"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 )
@@ -53,6 +56,11 @@ func (l Listener) BaseURL() string {
 // Handler builds the whole HTTP handler.
 func Handler(cfg Config) (http.Handler, error) {
 	login, err := oauth.New(oauth.Config{Registry: cfg.Registry, Keys: cfg.Keys, Logger: cfg.Logger,
+		Clock: cfg.Clock, PublicURLs: cfg.PublicURLs, Policies: policy.NewService(cfg.Store)})
+	if err != nil {
+		return nil, err
+	}
+	api, err := graph.New(graph.Config{Registry: cfg.Registry, Keys: cfg.Keys, Logger: cfg.Logger,
 		Clock: cfg.Clock, PublicURLs: cfg.PublicURLs})
 	if err != nil {
 		return nil, err
@@ -75,7 +83,16 @@ func Handler(cfg Config) (http.Handler, error) {
 		w.Write([]byte("ok\n"))
 	})
 	login.Routes(mux)
-	return accessLog(cfg.Logger, mux), nil
+	// Graph's /v1.0/ tree is dispatched before the mux: as a mux pattern it
+	// would overlap the login host's /{tenant}/... patterns.
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1.0/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	return accessLog(cfg.Logger, root), nil
 }
 
 // Run serves the listeners until ctx ends, then shuts down gracefully.

@@ -63,11 +63,23 @@ func (s *Store) UpdateApplication(ctx context.Context, tenantID, id string, fn f
 		})
 }
 
-// DeleteApplication deletes the app registration only. Entra keeps the
+// DeleteApplication deletes the app registration with the extension
+// definitions it owns and the policies assigned to it. Entra keeps the
 // service principals (the tenants' instances of the app) as separate
-// objects with their own lifecycle.
+// objects with their own lifecycle, and keeps the extension values users
+// hold, invisible once their definition is gone.
 func (s *Store) DeleteApplication(ctx context.Context, tenantID, id string) error {
-	if err := s.deleteOne(ctx, `DELETE FROM applications WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := deleteRow(ctx, tx, `DELETE FROM applications WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+			return err
+		}
+		if _, err := deleteRows(ctx, tx, `DELETE FROM extension_properties WHERE tenant_id = ? AND app_object_id = ?`, tenantID, id); err != nil {
+			return err
+		}
+		_, err := deleteRows(ctx, tx, `DELETE FROM policy_assignments WHERE tenant_id = ? AND object_id = ?`, tenantID, id)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("delete application %s: %w", id, err)
 	}
 	return nil

@@ -24,5 +24,10 @@
 // store.ErrConflict when the new value is taken.
 //
 // Deletes of a missing (or, for security state, expired) object return
-// store.ErrNotFound. Lists are ordered by id (signing keys by creation time).
+// store.ErrNotFound. Lists are ordered by id (signing keys by creation
+// time), except that extension properties, policies and policy assignments
+// come in creation order, which a seq column records.
+//
+// A policy's kind is fixed like its key: an update closure that changes it
+// is rejected, because the policy's assignments carry the kind.
 package sqlite

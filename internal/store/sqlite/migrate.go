@@ -11,10 +11,14 @@ import (
 // version i+1. Append only; never edit a migration that has shipped.
 var migrations = []string{
 	migration0001,
+	migration0002,
 }
 
 //go:embed migrations/0001_init.sql
 var migration0001 string
+
+//go:embed migrations/0002_extensions_policies.sql
+var migration0002 string
 
 // migrate brings the schema up to date. Each migration runs in its own write
 // transaction together with its schema_migrations row, so a failed

@@ -64,8 +64,9 @@ func (s *Store) UpdateServicePrincipal(ctx context.Context, tenantID, id string,
 }
 
 // DeleteServicePrincipal deletes a service principal together with the app
-// role assignments it holds or grants (as principal or as resource) and its
-// group memberships: none of them means anything without it.
+// role assignments it holds or grants (as principal or as resource), its
+// group memberships and the policies assigned to it: none of them means
+// anything without it.
 func (s *Store) DeleteServicePrincipal(ctx context.Context, tenantID, id string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		if err := deleteRow(ctx, tx, `DELETE FROM service_principals WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
@@ -75,7 +76,10 @@ func (s *Store) DeleteServicePrincipal(ctx context.Context, tenantID, id string)
 			tenantID, id, id); err != nil {
 			return err
 		}
-		_, err := deleteRows(ctx, tx, `DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?`, tenantID, id)
+		if _, err := deleteRows(ctx, tx, `DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?`, tenantID, id); err != nil {
+			return err
+		}
+		_, err := deleteRows(ctx, tx, `DELETE FROM policy_assignments WHERE tenant_id = ? AND object_id = ?`, tenantID, id)
 		return err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -112,6 +113,62 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	}
 	if versions != len(migrations) {
 		t.Fatalf("schema_migrations has %d rows after two opens, want %d", versions, len(migrations))
+	}
+}
+
+// TestUpgradeFromVersion1 opens a database written by a build that knew
+// only the first migration: the later ones apply on top, and the old
+// objects work with the new tables.
+func TestUpgradeFromVersion1(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	v1, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatalf("sql.Open() = %v", err)
+	}
+	app := &directory.Application{TenantID: "t", ID: "app-1", AppID: "client-1", CreatedAt: time.Unix(0, 0).UTC()}
+	doc, err := json.Marshal(app)
+	if err != nil {
+		t.Fatalf("encode application: %v", err)
+	}
+	for _, stmt := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)`,
+		migration0001,
+		`INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)`,
+		`INSERT INTO applications (tenant_id, id, app_id, doc) VALUES ('t', 'app-1', 'client-1', '` + string(doc) + `')`,
+	} {
+		if _, err := v1.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("build version 1 database: %v", err)
+		}
+	}
+	if err := v1.Close(); err != nil {
+		t.Fatalf("close version 1 database: %v", err)
+	}
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open(%q) of a version 1 database = %v, want nil", path, err)
+	}
+	defer s.Close()
+	var version int
+	if err := s.db.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&version); err != nil {
+		t.Fatalf("read schema version: %v", err)
+	}
+	if version != len(migrations) {
+		t.Fatalf("schema version after upgrade = %d, want %d", version, len(migrations))
+	}
+	if _, err := s.GetApplication(ctx, "t", "app-1"); err != nil {
+		t.Fatalf("GetApplication() of a version 1 object = %v, want nil", err)
+	}
+	p := &directory.ExtensionProperty{TenantID: "t", ID: "ext-1", AppObjectID: "app-1", Name: "extension_client1_level"}
+	if err := s.CreateExtensionProperty(ctx, p); err != nil {
+		t.Fatalf("CreateExtensionProperty() after upgrade = %v, want nil", err)
+	}
+	if err := s.DeleteApplication(ctx, "t", "app-1"); err != nil {
+		t.Fatalf("DeleteApplication() after upgrade = %v, want nil", err)
+	}
+	if _, err := s.GetExtensionProperty(ctx, "t", "ext-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetExtensionProperty() after DeleteApplication = %v, want ErrNotFound", err)
 	}
 }
 

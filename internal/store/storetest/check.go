@@ -66,6 +66,29 @@ func mustIDs[T any](t *testing.T, got []*T, id func(*T) string, want []string, f
 	mustSet(t, ids, want, format, args...)
 }
 
+// mustOrder fails the test unless the objects' ids are exactly want, in
+// that order, and the list is not nil.
+func mustOrder[T any](t *testing.T, got []*T, id func(*T) string, want []string, format string, args ...any) {
+	t.Helper()
+	ids := make([]string, len(got))
+	for i, v := range got {
+		ids[i] = id(v)
+	}
+	if !slices.Equal(ids, want) {
+		t.Fatalf("%s = %q, want %q in this order", fmt.Sprintf(format, args...), ids, want)
+	}
+	mustNotNil(t, got, format, args...)
+}
+
+// mustNotNil fails the test if a list is nil: an empty list must be an
+// empty slice, so that it encodes as [] rather than null.
+func mustNotNil[T any](t *testing.T, got []T, format string, args ...any) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s = nil, want an empty slice", fmt.Sprintf(format, args...))
+	}
+}
+
 // mustSet fails the test unless got holds exactly want, in any order.
 func mustSet(t *testing.T, got, want []string, format string, args ...any) {
 	t.Helper()

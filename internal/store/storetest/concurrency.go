@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,6 +111,54 @@ func testConcurrency(t *testing.T, open opener) {
 		must(t, err, "ListUsers(%q)", tenantA)
 		if len(users) != 1 {
 			t.Fatalf("ListUsers(%q) returned %d users, want 1", tenantA, len(users))
+		}
+	})
+
+	// Entra compares extension names case-insensitively: of concurrent
+	// creates that differ only in case, exactly one may win.
+	t.Run("CreateExtensionPropertySameNameOnce", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		errs := race(func(i int) error {
+			name := extCostCenter
+			if i%2 == 1 {
+				name = strings.ToUpper(name)
+			}
+			return s.CreateExtensionProperty(ctx, newExtensionProperty(tenantA, fmt.Sprintf("ext-%02d", i), "app-1", name))
+		})
+		mustOneWinner(t, errs, "CreateExtensionProperty(name %q in any case)", extCostCenter)
+		ps, err := s.ListExtensionProperties(ctx, tenantA, "")
+		must(t, err, "ListExtensionProperties(%q)", "")
+		if len(ps) != 1 {
+			t.Fatalf("ListExtensionProperties(%q) returned %d definitions, want 1", "", len(ps))
+		}
+	})
+
+	// An assignment created while its policy is deleted either lands before
+	// the delete (and goes with it) or fails: none outlives the policy.
+	t.Run("PolicyAssignmentsDieWithPolicy", func(t *testing.T) {
+		s, ctx := open(t), t.Context()
+		must(t, s.CreatePolicy(ctx, newPolicy(tenantA, "p-1", directory.PolicyClaimsMapping)), "CreatePolicy(%q)", "p-1")
+		errs := race(func(i int) error {
+			if i == workers/2 {
+				return s.DeletePolicy(ctx, tenantA, "p-1")
+			}
+			err := s.CreatePolicyAssignment(ctx, newPolicyAssignment(tenantA, "p-1", directory.PolicyClaimsMapping, fmt.Sprintf("sp-%02d", i), "servicePrincipal"))
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+		for i, err := range errs {
+			must(t, err, "goroutine %d (DeletePolicy, or CreatePolicyAssignment allowed to find no policy)", i)
+		}
+		got, err := s.ListPolicyAssignmentsByPolicy(ctx, tenantA, "p-1")
+		must(t, err, "ListPolicyAssignmentsByPolicy(%q)", "p-1")
+		mustOrder(t, got, assignedObject, nil, "ListPolicyAssignmentsByPolicy(%q) after the policy was deleted", "p-1")
+		for i := range workers {
+			object := fmt.Sprintf("sp-%02d", i)
+			got, err := s.ListPolicyAssignmentsByObject(ctx, tenantA, object, "")
+			must(t, err, "ListPolicyAssignmentsByObject(%q)", object)
+			mustOrder(t, got, assignedPolicy, nil, "ListPolicyAssignmentsByObject(%q) after the policy was deleted", object)
 		}
 	})
 

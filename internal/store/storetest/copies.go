@@ -203,7 +203,76 @@ func testCopies(t *testing.T, open opener) {
 		},
 	}.run(open))
 
+	testExtensionAndPolicyCopies(t, open)
 	testGrantCopies(t, open)
+}
+
+func testExtensionAndPolicyCopies(t *testing.T, open opener) {
+	t.Run("ExtensionProperty", copyCheck[directory.ExtensionProperty]{
+		want: func() *directory.ExtensionProperty {
+			return newExtensionProperty(tenantA, "ext-1", "app-1", extCostCenter)
+		},
+		create: store.Store.CreateExtensionProperty,
+		mutate: func(v *directory.ExtensionProperty) { v.TargetObjects[0] = "Device"; v.Name = "mutated" },
+		reads: []read[directory.ExtensionProperty]{
+			{"GetExtensionProperty", func(s store.Store, ctx context.Context) (*directory.ExtensionProperty, error) {
+				return s.GetExtensionProperty(ctx, tenantA, "ext-1")
+			}},
+			{"ListExtensionProperties of the application", func(s store.Store, ctx context.Context) (*directory.ExtensionProperty, error) {
+				return only(s.ListExtensionProperties(ctx, tenantA, "app-1"))
+			}},
+			{"ListExtensionProperties of the tenant", func(s store.Store, ctx context.Context) (*directory.ExtensionProperty, error) {
+				return only(s.ListExtensionProperties(ctx, tenantA, ""))
+			}},
+		},
+	}.run(open))
+
+	updatePolicy := func(s store.Store, ctx context.Context) func(func(*directory.Policy) error) (*directory.Policy, error) {
+		return func(fn func(*directory.Policy) error) (*directory.Policy, error) {
+			return s.UpdatePolicy(ctx, tenantA, "p-1", fn)
+		}
+	}
+	t.Run("Policy", copyCheck[directory.Policy]{
+		want:   func() *directory.Policy { return newPolicy(tenantA, "p-1", directory.PolicyClaimsMapping) },
+		create: store.Store.CreatePolicy,
+		mutate: func(v *directory.Policy) { v.Definition[0] = "{}"; v.DisplayName = "mutated" },
+		reads: []read[directory.Policy]{
+			{"GetPolicy", func(s store.Store, ctx context.Context) (*directory.Policy, error) {
+				return s.GetPolicy(ctx, tenantA, "p-1")
+			}},
+			{"ListPolicies", func(s store.Store, ctx context.Context) (*directory.Policy, error) {
+				return only(s.ListPolicies(ctx, tenantA, directory.PolicyClaimsMapping))
+			}},
+			{"UpdatePolicy result", func(s store.Store, ctx context.Context) (*directory.Policy, error) {
+				return updated(updatePolicy(s, ctx))
+			}},
+			{"UpdatePolicy closure value", func(s store.Store, ctx context.Context) (*directory.Policy, error) { return kept(updatePolicy(s, ctx)) }},
+		},
+	}.run(open))
+
+	t.Run("PolicyAssignment", copyCheck[directory.PolicyAssignment]{
+		want: func() *directory.PolicyAssignment {
+			return newPolicyAssignment(tenantA, "p-1", directory.PolicyClaimsMapping, "sp-1", "servicePrincipal")
+		},
+		create: func(s store.Store, ctx context.Context, a *directory.PolicyAssignment) error {
+			if err := s.CreatePolicy(ctx, newPolicy(tenantA, "p-1", directory.PolicyClaimsMapping)); err != nil {
+				return err
+			}
+			return s.CreatePolicyAssignment(ctx, a)
+		},
+		mutate: func(v *directory.PolicyAssignment) {
+			v.ObjectType = "application"
+			v.CreatedAt = v.CreatedAt.Add(time.Hour)
+		},
+		reads: []read[directory.PolicyAssignment]{
+			{"ListPolicyAssignmentsByObject", func(s store.Store, ctx context.Context) (*directory.PolicyAssignment, error) {
+				return only(s.ListPolicyAssignmentsByObject(ctx, tenantA, "sp-1", ""))
+			}},
+			{"ListPolicyAssignmentsByPolicy", func(s store.Store, ctx context.Context) (*directory.PolicyAssignment, error) {
+				return only(s.ListPolicyAssignmentsByPolicy(ctx, tenantA, "p-1"))
+			}},
+		},
+	}.run(open))
 }
 
 func testGrantCopies(t *testing.T, open opener) {

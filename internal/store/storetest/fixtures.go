@@ -137,6 +137,56 @@ func newAssignment(tenantID, id, principalID, resourceID, appRoleID string) *dir
 	}
 }
 
+// Extension names as Entra builds them: extension_, the owning app's appId
+// without dashes, _, the name the caller chose.
+const (
+	extCostCenter = "extension_0123456789abcdef0123456789abcdef_costCenter"
+	extLevel      = "extension_0123456789abcdef0123456789abcdef_level"
+	extNamespace  = "extension_fedcba9876543210fedcba9876543210_namespace"
+)
+
+func newExtensionProperty(tenantID, id, appObjectID, name string) *directory.ExtensionProperty {
+	return &directory.ExtensionProperty{
+		TenantID:       tenantID,
+		ID:             id,
+		AppObjectID:    appObjectID,
+		AppDisplayName: "App " + appObjectID,
+		Name:           name,
+		DataType:       "String",
+		IsMultiValued:  true,
+		TargetObjects:  []string{"User", "Group"},
+		CreatedAt:      created,
+	}
+}
+
+// newPolicy returns a policy whose definition has the shape of its kind.
+func newPolicy(tenantID, id, kind string) *directory.Policy {
+	definition := `{"ClaimsMappingPolicy":{"Version":1,"IncludeBasicClaimSet":"true","ClaimsSchema":[{"Source":"user","ID":"employeeid","JwtClaimType":"employee_id"}]}}`
+	if kind == directory.PolicyTokenLifetime {
+		definition = `{"TokenLifetimePolicy":{"Version":1,"AccessTokenLifetime":"02:00:00"}}`
+	}
+	return &directory.Policy{
+		TenantID:    tenantID,
+		ID:          id,
+		Kind:        kind,
+		DisplayName: "Policy " + id,
+		Description: "policy " + id,
+		Definition:  []string{definition},
+		CreatedAt:   created,
+	}
+}
+
+func newPolicyAssignment(tenantID, policyID, kind, objectID, objectType string) *directory.PolicyAssignment {
+	return &directory.PolicyAssignment{
+		TenantID:   tenantID,
+		PolicyID:   policyID,
+		PolicyKind: kind,
+		ObjectID:   objectID,
+		ObjectType: objectType,
+		CreatedAt:  created,
+	}
+}
+
 func flow() grant.Flow {
 	return grant.Flow{TenantID: tenantA, Issuer: "https://login.example/" + tenantA + "/v2.0", Version: 2}
 }

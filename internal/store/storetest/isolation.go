@@ -19,6 +19,10 @@ func testTenantIsolation(t *testing.T, open opener) {
 	must(t, s.CreateGroup(ctx, newGroup(tenantA, "g1")), "CreateGroup(%q)", "g1")
 	must(t, s.AddGroupMember(ctx, tenantA, "g1", "u1"), "AddGroupMember(%q, %q)", "g1", "u1")
 	must(t, s.CreateAppRoleAssignment(ctx, newAssignment(tenantA, "a1", "u1", "sp-1", "role-1")), "CreateAppRoleAssignment(%q)", "a1")
+	must(t, s.CreateExtensionProperty(ctx, newExtensionProperty(tenantA, "ext-1", "app-1", extCostCenter)), "CreateExtensionProperty(%q)", "ext-1")
+	must(t, s.CreatePolicy(ctx, newPolicy(tenantA, "p-1", directory.PolicyClaimsMapping)), "CreatePolicy(%q)", "p-1")
+	must(t, s.CreatePolicyAssignment(ctx, newPolicyAssignment(tenantA, "p-1", directory.PolicyClaimsMapping, "sp-1", "servicePrincipal")),
+		"CreatePolicyAssignment(%q to %q)", "p-1", "sp-1")
 
 	// The update closures would change the object if it leaked through;
 	// TenantAUnchanged then fails too.
@@ -45,6 +49,13 @@ func testTenantIsolation(t *testing.T, open opener) {
 		{"ListGroupMembers", second(s.ListGroupMembers(ctx, tenantB, "g1"))},
 		{"DeleteAppRoleAssignment", s.DeleteAppRoleAssignment(ctx, tenantB, "a1")},
 		{"DeleteGroup", s.DeleteGroup(ctx, tenantB, "g1")},
+		{"GetExtensionProperty", second(s.GetExtensionProperty(ctx, tenantB, "ext-1"))},
+		{"DeleteExtensionProperty", s.DeleteExtensionProperty(ctx, tenantB, "ext-1")},
+		{"GetPolicy", second(s.GetPolicy(ctx, tenantB, "p-1"))},
+		{"UpdatePolicy", second(s.UpdatePolicy(ctx, tenantB, "p-1", func(p *directory.Policy) error { p.DisplayName = "hijacked"; return nil }))},
+		{"CreatePolicyAssignment", s.CreatePolicyAssignment(ctx, newPolicyAssignment(tenantB, "p-1", directory.PolicyClaimsMapping, "sp-2", "servicePrincipal"))},
+		{"DeletePolicyAssignment", s.DeletePolicyAssignment(ctx, tenantB, "p-1", "sp-1")},
+		{"DeletePolicy", s.DeletePolicy(ctx, tenantB, "p-1")},
 	}
 	for _, tc := range missing {
 		t.Run(tc.call, func(t *testing.T) {
@@ -63,6 +74,11 @@ func testTenantIsolation(t *testing.T, open opener) {
 		{"ListMemberOf", func() (int, error) { return count(s.ListMemberOf(ctx, tenantB, "u1")) }},
 		{"ListAppRoleAssignmentsByPrincipal", func() (int, error) { return count(s.ListAppRoleAssignmentsByPrincipal(ctx, tenantB, "u1")) }},
 		{"ListAppRoleAssignmentsByResource", func() (int, error) { return count(s.ListAppRoleAssignmentsByResource(ctx, tenantB, "sp-1")) }},
+		{"ListExtensionProperties of the application", func() (int, error) { return count(s.ListExtensionProperties(ctx, tenantB, "app-1")) }},
+		{"ListExtensionProperties of the tenant", func() (int, error) { return count(s.ListExtensionProperties(ctx, tenantB, "")) }},
+		{"ListPolicies", func() (int, error) { return count(s.ListPolicies(ctx, tenantB, directory.PolicyClaimsMapping)) }},
+		{"ListPolicyAssignmentsByObject", func() (int, error) { return count(s.ListPolicyAssignmentsByObject(ctx, tenantB, "sp-1", "")) }},
+		{"ListPolicyAssignmentsByPolicy", func() (int, error) { return count(s.ListPolicyAssignmentsByPolicy(ctx, tenantB, "p-1")) }},
 	}
 	for _, tc := range empty {
 		t.Run(tc.call, func(t *testing.T) {
@@ -93,6 +109,16 @@ func testTenantIsolation(t *testing.T, open opener) {
 		as, err := s.ListAppRoleAssignmentsByPrincipal(ctx, tenantA, "u1")
 		must(t, err, "ListAppRoleAssignmentsByPrincipal(%q)", "u1")
 		mustIDs(t, as, assignmentID, []string{"a1"}, "ListAppRoleAssignmentsByPrincipal(%q)", "u1")
+		ext, err := s.GetExtensionProperty(ctx, tenantA, "ext-1")
+		must(t, err, "GetExtensionProperty(%q)", "ext-1")
+		mustEqual(t, ext, newExtensionProperty(tenantA, "ext-1", "app-1", extCostCenter), "GetExtensionProperty(%q)", "ext-1")
+		p, err := s.GetPolicy(ctx, tenantA, "p-1")
+		must(t, err, "GetPolicy(%q)", "p-1")
+		mustEqual(t, p, newPolicy(tenantA, "p-1", directory.PolicyClaimsMapping), "GetPolicy(%q)", "p-1")
+		pas, err := s.ListPolicyAssignmentsByPolicy(ctx, tenantA, "p-1")
+		must(t, err, "ListPolicyAssignmentsByPolicy(%q)", "p-1")
+		mustEqual(t, pas, []*directory.PolicyAssignment{newPolicyAssignment(tenantA, "p-1", directory.PolicyClaimsMapping, "sp-1", "servicePrincipal")},
+			"ListPolicyAssignmentsByPolicy(%q)", "p-1")
 	})
 
 	// The same keys in another tenant are other objects.
@@ -104,5 +130,19 @@ func testTenantIsolation(t *testing.T, open opener) {
 		if u.ID != "u1" {
 			t.Fatalf("GetUserByUPN(tenant A).ID = %q, want %q", u.ID, "u1")
 		}
+		must(t, s.CreateExtensionProperty(ctx, newExtensionProperty(tenantB, "ext-1", "app-1", extCostCenter)),
+			"CreateExtensionProperty(tenant B, id and name of a tenant A extension property)")
+		must(t, s.CreatePolicy(ctx, newPolicy(tenantB, "p-1", directory.PolicyClaimsMapping)), "CreatePolicy(tenant B, id of a tenant A policy)")
+		must(t, s.CreatePolicyAssignment(ctx, newPolicyAssignment(tenantB, "p-1", directory.PolicyClaimsMapping, "sp-1", "servicePrincipal")),
+			"CreatePolicyAssignment(tenant B, policy and object ids of a tenant A assignment)")
+		// Tenant B's policy goes with its assignments; tenant A's stay.
+		must(t, s.DeletePolicy(ctx, tenantB, "p-1"), "DeletePolicy(tenant B, %q)", "p-1")
+		pas, err := s.ListPolicyAssignmentsByObject(ctx, tenantA, "sp-1", "")
+		must(t, err, "ListPolicyAssignmentsByObject(tenant A, %q)", "sp-1")
+		mustEqual(t, pas, []*directory.PolicyAssignment{newPolicyAssignment(tenantA, "p-1", directory.PolicyClaimsMapping, "sp-1", "servicePrincipal")},
+			"ListPolicyAssignmentsByObject(tenant A, %q) after tenant B's policy of the same id was deleted", "sp-1")
+		must(t, s.DeleteExtensionProperty(ctx, tenantB, "ext-1"), "DeleteExtensionProperty(tenant B, %q)", "ext-1")
+		_, err = s.GetExtensionProperty(ctx, tenantA, "ext-1")
+		must(t, err, "GetExtensionProperty(tenant A, %q) after tenant B's of the same id was deleted", "ext-1")
 	})
 }

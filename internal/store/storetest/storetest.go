@@ -10,13 +10,22 @@
 //   - Deletes of a missing object return ErrNotFound; for security state an
 //     expired object counts as missing.
 //   - An update closure that changes the object's key (tenant id, id, hash,
-//     kid) is rejected with an error and nothing is written.
+//     kid) or a policy's kind is rejected with an error and nothing is
+//     written.
 //   - Deleting a user, group or service principal removes its group
 //     memberships and the app role assignments it holds; deleting a service
 //     principal also removes the assignments of its app roles; deleting an
 //     application leaves its service principals alone (Entra).
+//   - Deleting an application removes the extension properties it owns and
+//     the policy assignments naming it; deleting a service principal removes
+//     the policy assignments naming it. Users keep extension values whose
+//     definition is gone (Entra keeps them, invisible).
+//   - CreatePolicyAssignment is ErrNotFound unless the tenant holds a policy
+//     with the assignment's PolicyID and PolicyKind.
 //   - ListGroupMembers of a missing group is ErrNotFound; the other lists of
-//     unknown owners are empty. Lists are compared as sets.
+//     unknown owners are empty, never nil. Lists are compared as sets, except
+//     that extension properties and policies come in creation order: the
+//     order of the Create calls, whatever their CreatedAt.
 //   - Refresh tokens with an empty family or session id are never matched by
 //     DeleteRefreshFamily or DeleteRefreshTokensBySession.
 //   - A device code's user code is free again once the code has expired.
@@ -58,6 +67,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Groups", testGroups},
 		{"Memberships", testMemberships},
 		{"AppRoleAssignments", testAppRoleAssignments},
+		{"ExtensionProperties", testExtensionProperties},
+		{"Policies", testPolicies},
+		{"PolicyAssignments", testPolicyAssignments},
 		{"TenantIsolation", testTenantIsolation},
 		{"UpdateContract", testUpdateContract},
 		{"Concurrency", testConcurrency},

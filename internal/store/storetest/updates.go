@@ -151,6 +151,26 @@ func testUpdateContract(t *testing.T, open opener) {
 		},
 	}.run(open))
 
+	t.Run("Policy", updateMethod[directory.Policy]{
+		seed: func(s store.Store, ctx context.Context) (string, error) {
+			return "p-1", s.CreatePolicy(ctx, newPolicy(tenantA, "p-1", directory.PolicyClaimsMapping))
+		},
+		update: func(s store.Store, ctx context.Context, key string, fn func(*directory.Policy) error) (*directory.Policy, error) {
+			return s.UpdatePolicy(ctx, tenantA, key, fn)
+		},
+		edit: func(p *directory.Policy) {
+			p.Definition = append(p.Definition, "{}")
+			p.IsOrganizationDefault = !p.IsOrganizationDefault
+		},
+		keyChanges: map[string]func(*directory.Policy){
+			"ID":       func(p *directory.Policy) { p.ID = "p-2" },
+			"TenantID": func(p *directory.Policy) { p.TenantID = tenantB },
+			// The kind picks the Graph collection and is copied into the
+			// policy's assignments.
+			"Kind": func(p *directory.Policy) { p.Kind = directory.PolicyTokenLifetime },
+		},
+	}.run(open))
+
 	t.Run("AuthCode", updateMethod[grant.AuthCode]{
 		seed: func(s store.Store, ctx context.Context) (string, error) {
 			return "code-1", s.CreateAuthCode(ctx, newAuthCode("code-1", live()))

@@ -1,0 +1,118 @@
+package graph
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+)
+
+func renderExtensionProperty(p *directory.ExtensionProperty) map[string]any {
+	return map[string]any{"id": p.ID, "deletedDateTime": nil, "appDisplayName": p.AppDisplayName, "dataType": p.DataType,
+		"isMultiValued": p.IsMultiValued, "isSyncedFromOnPremises": p.IsSyncedFromOnPremises, "name": p.Name,
+		"targetObjects": nonNil(p.TargetObjects)}
+}
+
+func (s *Server) listExtensionProperties(r *request) *Error {
+	q, gerr := r.query()
+	if gerr != nil {
+		return gerr
+	}
+	a, gerr := r.app(s, r.params[0])
+	if gerr != nil {
+		return gerr
+	}
+	list, err := s.reg.Store().ListExtensionProperties(r.ctx, r.caller.TenantID, a.ID)
+	if err != nil {
+		return fromDomain(err, a.ID)
+	}
+	items := make([]map[string]any, len(list))
+	for i, p := range list {
+		items[i] = renderExtensionProperty(p)
+	}
+	return r.writeCollection("applications('"+a.ID+"')/extensionProperties", items, q)
+}
+
+func (s *Server) createExtensionProperty(r *request) *Error {
+	a, gerr := r.app(s, r.params[0])
+	if gerr != nil {
+		return gerr
+	}
+	props, gerr := r.readBody()
+	if gerr != nil {
+		return gerr
+	}
+	var spec registry.ExtensionSpec
+	for k, raw := range props {
+		switch k {
+		case "name":
+			gerr = decodeInto(raw, k, &spec.Name)
+		case "dataType":
+			gerr = decodeInto(raw, k, &spec.DataType)
+		case "targetObjects":
+			gerr = decodeInto(raw, k, &spec.TargetObjects)
+		case "isMultiValued":
+			gerr = decodeInto(raw, k, &spec.IsMultiValued)
+		case "@odata.type":
+		default:
+			gerr = unknownProperty(k, "extensionProperty")
+		}
+		if gerr != nil {
+			return gerr
+		}
+	}
+	p, err := s.reg.CreateExtensionProperty(r.ctx, r.caller.TenantID, a.ID, spec)
+	if err != nil {
+		return fromDomain(err, a.ID)
+	}
+	return r.writeEntity(http.StatusCreated, "applications('"+a.ID+"')/extensionProperties/$entity", renderExtensionProperty(p))
+}
+
+func (s *Server) getExtensionProperty(r *request) *Error {
+	a, gerr := r.app(s, r.params[0])
+	if gerr != nil {
+		return gerr
+	}
+	p, err := s.reg.Store().GetExtensionProperty(r.ctx, r.caller.TenantID, r.params[1])
+	if err != nil || p.AppObjectID != a.ID {
+		return notFound(r.params[1])
+	}
+	return r.writeEntity(http.StatusOK, "applications('"+a.ID+"')/extensionProperties/$entity", renderExtensionProperty(p))
+}
+
+func (s *Server) deleteExtensionProperty(r *request) *Error {
+	a, gerr := r.app(s, r.params[0])
+	if gerr != nil {
+		return gerr
+	}
+	if err := s.reg.DeleteExtensionProperty(r.ctx, r.caller.TenantID, a.ID, r.params[1]); err != nil {
+		return fromDomain(err, r.params[1])
+	}
+	return r.noContent()
+}
+
+// availableExtensionProperties lists every extension definition in the
+// tenant (POST /directoryObjects/getAvailableExtensionProperties).
+func (s *Server) availableExtensionProperties(r *request) *Error {
+	var body struct {
+		IsSyncedFromOnPremises *bool `json:"isSyncedFromOnPremises"`
+	}
+	if props, gerr := r.readBody(); gerr == nil {
+		raw, _ := json.Marshal(props)
+		if gerr := decodeInto(raw, "body", &body); gerr != nil {
+			return gerr
+		}
+	}
+	list, err := s.reg.Store().ListExtensionProperties(r.ctx, r.caller.TenantID, "")
+	if err != nil {
+		return fromDomain(err, "")
+	}
+	items := []map[string]any{}
+	for _, p := range list {
+		if body.IsSyncedFromOnPremises == nil || *body.IsSyncedFromOnPremises == p.IsSyncedFromOnPremises {
+			items = append(items, renderExtensionProperty(p))
+		}
+	}
+	return r.writeCollection("Collection(microsoft.graph.extensionProperty)", items, &query{top: maxPageSize})
+}
