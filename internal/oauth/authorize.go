@@ -62,6 +62,10 @@ func (s *Server) handleAuthorize(version int) http.HandlerFunc {
 			s.redirectError(w, r, areq, oerr)
 			return
 		}
+		if oerr := s.checkMappedClaimsAccepted(r, app); oerr != nil {
+			s.redirectError(w, r, areq, oerr)
+			return
+		}
 		sess := s.currentSession(r, e.Tenant.ID)
 		prompt := q.Get("prompt")
 		if sess != nil && prompt != "login" && s.sessionMatchesHint(r, sess, areq.LoginHint) {
@@ -164,6 +168,27 @@ func (s *Server) checkAuthorizeRequest(r *http.Request, e endpoint, app *directo
 	}
 	if len(areq.State) > 2048 || len(areq.Nonce) > 2048 {
 		return errMalformed("The state or nonce parameter is too long.")
+	}
+	return nil
+}
+
+// checkMappedClaimsAccepted fails sign-in early, as Entra does, when the
+// app's service principal has a claims mapping policy but the app does not
+// accept mapped claims (AADSTS50146).
+func (s *Server) checkMappedClaimsAccepted(r *http.Request, app *directory.Application) *Error {
+	if s.policies == nil || (app.API.AcceptMappedClaims != nil && *app.API.AcceptMappedClaims) {
+		return nil
+	}
+	sp, err := s.st.GetServicePrincipalByAppID(r.Context(), app.TenantID, app.AppID)
+	if err != nil {
+		return nil // the token endpoint reports a missing service principal
+	}
+	cm, err := s.policies.ClaimsMapping(r.Context(), app.TenantID, sp)
+	if err != nil {
+		return errServerError(err)
+	}
+	if cm != nil && len(cm.Claims) > 0 {
+		return errMappedClaims()
 	}
 	return nil
 }

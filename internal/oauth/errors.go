@@ -47,6 +47,12 @@ func errClientNotFound(clientID, tenant string) *Error {
 	return newError(400, "unauthorized_client", 700016, "Application with identifier '%s' was not found in the directory '%s'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.", clientID, tenant)
 }
 
+// errMappedClaims is Entra's AADSTS50146: a claims mapping policy applies
+// but the app neither accepts mapped claims nor has its own signing key.
+func errMappedClaims() *Error {
+	return newError(400, "invalid_client", 50146, "This application is required to be configured with an application-specific signing key. It is either not configured with one, or the key has expired or is not yet valid. Please contact the application's administrator.")
+}
+
 func errServerError(err error) *Error {
 	return newError(500, "server_error", 90033, "A transient error has occurred. Please try again.").withCause(err)
 }

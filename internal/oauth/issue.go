@@ -195,7 +195,7 @@ func (s *Server) sign(ctx context.Context, req *token.Request) (string, time.Tim
 	}
 	t, err := token.Build(req)
 	if errors.Is(err, token.ErrMappedClaimsNotAccepted) {
-		return "", time.Time{}, newError(400, "invalid_client", 50146, "This application is required to be configured with an application-specific signing key. It is either not configured with one, or the key has expired or is not yet valid. Please contact the application's administrator.").withCause(err)
+		return "", time.Time{}, errMappedClaims().withCause(err)
 	}
 	if err != nil {
 		return "", time.Time{}, errServerError(err)

@@ -58,6 +58,13 @@ func (s *Server) tokenAuthorizationCode(w http.ResponseWriter, r *http.Request, 
 		sessionID: c.SessionID, authTime: c.AuthTime, familyID: c.FamilyID,
 	})
 	if oerr != nil {
+		// Nothing was issued: give the code back, so a client that retries
+		// (x/oauth2 retries with the other client authentication style)
+		// sees the real error again, not "already redeemed".
+		s.st.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
+			c.UsedAt, c.FamilyID = nil, ""
+			return nil
+		})
 		return oerr
 	}
 	s.log.Info("tokens issued", "grant", grantAuthorizationCode, "client_id", tr.client.AppID, "user", c.UserID)

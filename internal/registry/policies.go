@@ -73,22 +73,25 @@ func (r *Registry) checkSingleDefault(ctx context.Context, tenantID, kind, excep
 	return nil
 }
 
-// UpdatePolicy applies fn to a policy and validates the result.
+// UpdatePolicy applies fn to a policy and validates the result. Checks
+// that read other policies run before the update: a store closure must not
+// call the store.
 func (r *Registry) UpdatePolicy(ctx context.Context, tenantID, kind, id string, fn func(*PolicySpec)) error {
-	_, err := r.st.UpdatePolicy(ctx, tenantID, id, func(p *directory.Policy) error {
-		if p.Kind != kind {
-			return store.ErrNotFound
-		}
-		spec := PolicySpec{DisplayName: p.DisplayName, Description: p.Description, Definition: p.Definition, IsOrganizationDefault: p.IsOrganizationDefault}
-		fn(&spec)
-		if err := validatePolicy(kind, spec); err != nil {
+	cur, err := r.GetPolicy(ctx, tenantID, kind, id)
+	if err != nil {
+		return err
+	}
+	spec := PolicySpec{DisplayName: cur.DisplayName, Description: cur.Description, Definition: cur.Definition, IsOrganizationDefault: cur.IsOrganizationDefault}
+	fn(&spec)
+	if err := validatePolicy(kind, spec); err != nil {
+		return err
+	}
+	if spec.IsOrganizationDefault && !cur.IsOrganizationDefault {
+		if err := r.checkSingleDefault(ctx, tenantID, kind, cur.ID); err != nil {
 			return err
 		}
-		if spec.IsOrganizationDefault && !p.IsOrganizationDefault {
-			if err := r.checkSingleDefault(ctx, tenantID, kind, p.ID); err != nil {
-				return err
-			}
-		}
+	}
+	_, err = r.st.UpdatePolicy(ctx, tenantID, id, func(p *directory.Policy) error {
 		p.DisplayName, p.Description, p.Definition, p.IsOrganizationDefault = spec.DisplayName, spec.Description, spec.Definition, spec.IsOrganizationDefault
 		return nil
 	})

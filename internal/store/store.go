@@ -9,7 +9,8 @@
 //     whose id or unique key exists returns ErrConflict.
 //   - Update methods take a closure that receives the current value and
 //     mutates it; the read, the closure and the write are atomic. An error
-//     from the closure aborts the update and is returned unchanged.
+//     from the closure aborts the update and is returned unchanged. A
+//     closure must not call the store (it may deadlock a backend).
 //   - Security state (auth requests, codes, refresh tokens, device codes,
 //     sessions) past its ExpiresAt is treated as missing, and
 //     DeleteExpired removes it.
