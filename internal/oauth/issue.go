@@ -140,7 +140,12 @@ func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*
 		Client: tr.client, ClientSP: tr.clientSP, ClientAuth: tr.clientAuth, User: u, Groups: groups,
 		Nonce: g.nonce, SessionID: g.sessionID, AuthTime: g.authTime, Now: s.now(), OIDCScopes: sc.OIDC,
 		IPAddr:                clientIP(r),
-		GroupsOverageEndpoint: g.flow.BaseURL + "/v1.0/users/" + u.ID + "/getMemberObjects",
+		GroupsOverageEndpoint: overageEndpoint(g.flow),
+	}
+	if tr.client.GroupMembershipClaims == directory.GroupClaimsApplicationGroup {
+		if base.AppGroupIDs, err = s.reg.AppGroupIDs(ctx, tenant.ID, tr.clientSP); err != nil {
+			return nil, errServerError(err)
+		}
 	}
 	resp := &tokenResponse{version: version, TokenType: "Bearer"}
 
@@ -162,6 +167,13 @@ func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*
 		it := base
 		it.Kind, it.Version, it.Audience = token.IDToken, version, tr.client.AppID
 		it.AudienceApp, it.AudienceSP = tr.client, tr.clientSP
+		if len(groups) > token.MaxGroupsInJWT {
+			// Long enough for any lifetime policy; the endpoint's answer
+			// never outlives five minutes.
+			if it.GroupsOverageAccessToken, err = s.overageAccessToken(g.flow, tr.client, u, s.now().Add(24*time.Hour)); err != nil {
+				return nil, errServerError(err)
+			}
+		}
 		if resp.IDToken, _, oerr = s.sign(ctx, &it); oerr != nil {
 			return nil, oerr
 		}

@@ -131,6 +131,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("/{tenant}/oauth2/devicecode", s.handleDeviceCode(1))
 	mux.HandleFunc("/{tenant}/oauth2/logout", s.handleLogout(1))
 	mux.HandleFunc("/{tenant}/openid/userinfo", s.handleUserinfo)
+	mux.HandleFunc("GET /{tenant}/openid/groups", s.handleGroupsOverage)
 	mux.HandleFunc("/oidc/userinfo", s.handleUserinfo)
 	// tenant-independent
 	mux.HandleFunc("GET /common/discovery/keys", s.handleKeys)

@@ -86,8 +86,10 @@ type Request struct {
 	// Lifetime overrides DefaultLifetime (a token lifetime policy).
 	Lifetime time.Duration
 	// GroupsOverageEndpoint is where a client resolves groups when the
-	// token carries too many to list (Entra's _claim_sources).
-	GroupsOverageEndpoint string
+	// token carries too many to list (Entra's _claim_sources), and
+	// GroupsOverageAccessToken the bearer token for it (OIDC Core §5.6.2).
+	GroupsOverageEndpoint    string
+	GroupsOverageAccessToken string
 }
 
 // ClaimsMapping is the part of a claims mapping policy token assembly uses.
