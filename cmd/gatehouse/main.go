@@ -17,6 +17,8 @@ Usage:
   gatehouse dev     [flags]   start everything with demo data on the embedded store
   gatehouse serve   [flags]   run the identity provider from a config file or flags
   gatehouse keys rotate       publish a new signing key and promote the next one
+  gatehouse kube-authn-config the API server's AuthenticationConfiguration (or EKS arguments, or --oidc-* flags)
+  gatehouse kubeconfig        a kubeconfig user signing in through kubelogin
   gatehouse bench   [flags]   load-test the token endpoint on loopback
   gatehouse version           print the version
 
@@ -46,6 +48,10 @@ func run(ctx context.Context, args []string) error {
 		return runKeys(ctx, args[1:])
 	case "bench":
 		return runBench(ctx, args[1:])
+	case "kube-authn-config":
+		return runKubeAuthnConfig(ctx, args[1:])
+	case "kubeconfig":
+		return runKubeconfig(ctx, args[1:])
 	case "version", "--version", "-version":
 		return runVersion()
 	case "help", "-h", "--help":

@@ -30,6 +30,9 @@ const (
 	Fail        = "FAIL"
 	NotMeasured = "NOT MEASURED"
 	NotApplied  = "N/A"
+	// Partial is the verdict when no check failed but some were not
+	// measured.
+	Partial = "PARTIAL"
 )
 
 // Measurements is everything one bench run measured.
@@ -45,7 +48,8 @@ type Measurements struct {
 	Server *ServerUsage
 	// OtherCPUSigning and OtherCPULoad are the CPU time other processes
 	// used during the signing measurements and during the load: a busy
-	// machine disturbs both figures.
+	// machine disturbs both figures. Without Server, OtherCPULoad includes
+	// the server's CPU time and is not reported.
 	OtherCPUSigning time.Duration
 	OtherCPULoad    time.Duration
 }
@@ -157,10 +161,20 @@ type ServerReport struct {
 // OtherProcesses is the CPU time processes other than bench and the server
 // used, and its share of the machine's capacity (wall time × CPUs).
 type OtherProcesses struct {
-	SigningCPUSeconds float64 `json:"signing_cpu_seconds"`
-	SigningShare      float64 `json:"signing_share"`
-	LoadCPUSeconds    float64 `json:"load_cpu_seconds"`
-	LoadShare         float64 `json:"load_share"`
+	Signing CPUShare `json:"signing"`
+	// Load is nil when the server's CPU time is unknown: the server's and
+	// other processes' cannot be told apart.
+	Load *CPUShare `json:"load,omitempty"`
+}
+
+// CPUShare is CPU time and its share of the machine's capacity.
+type CPUShare struct {
+	CPUSeconds float64 `json:"cpu_seconds"`
+	Share      float64 `json:"share"`
+}
+
+func newCPUShare(cpu, wall time.Duration, cpus int) CPUShare {
+	return CPUShare{CPUSeconds: cpu.Seconds(), Share: share(cpu, wall, cpus)}
 }
 
 // disturbingShare is the share of the machine other processes may take
@@ -198,11 +212,10 @@ func Evaluate(m Measurements) Report {
 	if r.Signing.Reference == 0 {
 		r.Signing.Reference = r.Signing.OneCorePerSecond
 	}
-	r.OtherProcesses = OtherProcesses{
-		SigningCPUSeconds: m.OtherCPUSigning.Seconds(),
-		SigningShare:      share(m.OtherCPUSigning, m.SignOneCore.Elapsed+m.SignAllCores.Elapsed, m.Machine.CPUs),
-		LoadCPUSeconds:    m.OtherCPULoad.Seconds(),
-		LoadShare:         share(m.OtherCPULoad, m.Load.Elapsed, m.Machine.CPUs),
+	r.OtherProcesses.Signing = newCPUShare(m.OtherCPUSigning, m.SignOneCore.Elapsed+m.SignAllCores.Elapsed, m.Machine.CPUs)
+	if m.Server != nil {
+		load := newCPUShare(m.OtherCPULoad, m.Load.Elapsed, m.Machine.CPUs)
+		r.OtherProcesses.Load = &load
 	}
 	if r.Load.Failures == nil {
 		r.Load.Failures = []Failure{}
@@ -289,7 +302,7 @@ func verdict(checks []Check) string {
 		case Fail:
 			return Fail
 		case NotMeasured:
-			v = "PARTIAL"
+			v = Partial
 		}
 	}
 	return v
@@ -366,9 +379,13 @@ func (r Report) WriteText(w io.Writer) error {
 	o := r.OtherProcesses
 	p("")
 	p("Other processes on the machine")
-	p("  during signing\t%.2f CPU-s (%.0f%% of the machine)", o.SigningCPUSeconds, 100*o.SigningShare)
-	p("  during the load\t%.2f CPU-s (%.0f%% of the machine)", o.LoadCPUSeconds, 100*o.LoadShare)
-	if o.SigningShare > disturbingShare || o.LoadShare > disturbingShare {
+	p("  during signing\t%.2f CPU-s (%.0f%% of the machine)", o.Signing.CPUSeconds, 100*o.Signing.Share)
+	if o.Load != nil {
+		p("  during the load\t%.2f CPU-s (%.0f%% of the machine)", o.Load.CPUSeconds, 100*o.Load.Share)
+	} else {
+		p("  during the load\tnot measured (the server's CPU time is unknown)")
+	}
+	if o.Signing.Share > disturbingShare || (o.Load != nil && o.Load.Share > disturbingShare) {
 		p("  warning\tthe machine was not quiet: other processes took CPU the figures assume was free")
 	}
 	p("")

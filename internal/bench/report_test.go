@@ -42,8 +42,13 @@ func TestEvaluateFigures(t *testing.T) {
 		t.Fatalf("server = %+v, want 900 tokens per CPU-second, ratio 0.9", r.Server)
 	}
 	// Other processes took 2s of 10s × 2 CPUs during the load, 40ms of 4s × 2 during signing.
-	if o := r.OtherProcesses; math.Abs(o.LoadShare-0.1) > 1e-9 || math.Abs(o.SigningShare-0.005) > 1e-9 {
+	if o := r.OtherProcesses; o.Load == nil || math.Abs(o.Load.Share-0.1) > 1e-9 || math.Abs(o.Signing.Share-0.005) > 1e-9 {
 		t.Fatalf("other processes = %+v, want shares 0.005 and 0.1", o)
+	}
+	m := measured()
+	m.Server = nil
+	if o := Evaluate(m).OtherProcesses; o.Load != nil {
+		t.Fatalf("other processes during the load = %+v without the server's CPU time, want not reported", *o.Load)
 	}
 	if r.Load.LatencyMS.P99 != 40 || r.Setup.DurationSeconds != 10 {
 		t.Fatalf("p99 = %vms, duration %vs, want 40ms and 10s", r.Load.LatencyMS.P99, r.Setup.DurationSeconds)
@@ -69,10 +74,10 @@ func TestEvaluateChecks(t *testing.T) {
 			m.Load.Requests++
 		}, [3]string{Pass, Fail, Pass}, Fail},
 		{"nothing succeeded", func(m *Measurements) { m.Load = LoadResult{} }, [3]string{Fail, Fail, Pass}, Fail},
-		{"fewer clients than the target", func(m *Measurements) { m.Setup.Concurrency = 8 }, [3]string{Pass, NotMeasured, Pass}, "PARTIAL"},
+		{"fewer clients than the target", func(m *Measurements) { m.Setup.Concurrency = 8 }, [3]string{Pass, NotMeasured, Pass}, Partial},
 		{"idle RSS at the bound", func(m *Measurements) { m.Server.IdleRSS = TargetIdleRSS }, [3]string{Pass, Pass, Fail}, Fail},
-		{"external server", func(m *Measurements) { m.Server = nil }, [3]string{NotMeasured, Pass, NotMeasured}, "PARTIAL"},
-		{"no signing rate", func(m *Measurements) { m.SignOneCore = SigningRate{} }, [3]string{NotMeasured, Pass, Pass}, "PARTIAL"},
+		{"external server", func(m *Measurements) { m.Server = nil }, [3]string{NotMeasured, Pass, NotMeasured}, Partial},
+		{"no signing rate", func(m *Measurements) { m.SignOneCore = SigningRate{} }, [3]string{NotMeasured, Pass, Pass}, Partial},
 		// Another process took a fifth of the core while bench signed: the
 		// wall rate drops to 800/s (ratio 1.1), the per-CPU rate does not.
 		{"contended signing does not flatter the ratio", func(m *Measurements) {
@@ -128,6 +133,25 @@ func TestReportText(t *testing.T) {
 		"2.00 CPU-s (10% of the machine)",
 		"warning",
 		"Verdict: FAIL",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Fatalf("report text lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestReportTextExternalServer(t *testing.T) {
+	m := measured()
+	m.Server = nil
+	var b bytes.Buffer
+	if err := Evaluate(m).WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"not measured (external server; pass --server-pid to measure it)",
+		"during the load  not measured (the server's CPU time is unknown)",
+		"NOT MEASURED  client_credentials tokens per server CPU-second",
+		"Verdict: PARTIAL",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Fatalf("report text lacks %q:\n%s", want, b.String())

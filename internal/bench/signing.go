@@ -57,11 +57,13 @@ func (r SigningRate) PerCPUSecond() float64 {
 	return float64(r.Signatures) / r.CPU.Seconds()
 }
 
-// signingInput has the size of the JWS signing input (base64url header "."
-// base64url claims) of a typical app-only access token, about 1.3 KB. RS256
-// hashes it with SHA-256 before the RSA operation, so each signature hashes
-// it again.
-var signingInput = []byte(strings.Repeat("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9", 36))
+// tokenSizedInput has the size of the JWS signing input (base64url header
+// "." base64url claims) of a typical app-only access token, about 1.3 KB.
+// RS256 hashes it with SHA-256 before the RSA operation, so each signature
+// hashes it again.
+func tokenSizedInput() []byte {
+	return []byte(strings.Repeat("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9", 36))
+}
 
 // MeasureSigning signs with key on goroutines goroutines, each in a loop of
 // RS256 signatures (SHA-256 of a token-sized input, then RSASSA-PKCS1-v1_5
@@ -73,6 +75,7 @@ func MeasureSigning(ctx context.Context, key *rsa.PrivateKey, goroutines int, d 
 	if goroutines < 1 || d <= 0 {
 		return SigningRate{}, errors.New("signing measurement needs at least one goroutine and a positive duration")
 	}
+	input := tokenSizedInput()
 	counts := make([]int, goroutines)
 	errs := make([]error, goroutines)
 	var wg sync.WaitGroup
@@ -84,7 +87,7 @@ func MeasureSigning(ctx context.Context, key *rsa.PrivateKey, goroutines int, d 
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil && time.Now().Before(deadline) {
-				sum := sha256.Sum256(signingInput)
+				sum := sha256.Sum256(input)
 				if _, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:]); err != nil {
 					errs[i] = fmt.Errorf("sign: %w", err)
 					return

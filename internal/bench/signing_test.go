@@ -34,7 +34,7 @@ func TestMeasureSigning(t *testing.T) {
 		}
 	}
 	// The measured operation makes signatures that verify as RS256.
-	sum := sha256.Sum256(signingInput)
+	sum := sha256.Sum256(tokenSizedInput())
 	sig, _ := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:])
 	if err := rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
 		t.Fatalf("verify: %v", err)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,8 @@ type Server struct {
 	base0     string
 	pages     *template.Template
 	sessionTT time.Duration
+
+	passwordChecks chan struct{} // semaphore bounding concurrent argon2id checks
 
 	discoveryMu sync.RWMutex
 	discovery   map[string][]byte // prepared discovery documents
@@ -109,6 +112,7 @@ func New(cfg Config) (*Server, error) {
 		reg: cfg.Registry, st: cfg.Registry.Store(), keys: cfg.Keys, policies: cfg.Policies, log: cfg.Logger,
 		clock: cfg.Clock, bases: bases, base0: first.Scheme + "://" + first.Host, pages: pages,
 		sessionTT: cfg.SessionLifetime, discovery: map[string][]byte{},
+		passwordChecks: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}, nil
 }
 

@@ -106,6 +106,14 @@ func (s *Server) authenticateUser(r *http.Request, tenantID, username, password 
 	if password == "" {
 		return nil, errMissingParam("password")
 	}
+	// Each argon2id check takes 19 MiB and ~20 ms of CPU: bound how many
+	// run at once, so a burst of password requests cannot exhaust memory.
+	select {
+	case s.passwordChecks <- struct{}{}:
+		defer func() { <-s.passwordChecks }()
+	case <-r.Context().Done():
+		return nil, errServerError(r.Context().Err())
+	}
 	u, err := s.st.GetUserByUPN(r.Context(), tenantID, strings.TrimSpace(username))
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check so timing does not reveal
