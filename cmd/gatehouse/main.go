@@ -20,6 +20,8 @@ Usage:
   gatehouse kube-authn-config the API server's AuthenticationConfiguration (or EKS arguments, or --oidc-* flags)
   gatehouse kubeconfig        a kubeconfig user signing in through kubelogin
   gatehouse bench   [flags]   load-test the token endpoint on loopback
+  gatehouse token inspect [TOKEN]  decode a token and check signature, lifetime, audience (instead of jwt.io)
+  gatehouse doctor  [flags]   check the whole sign-in chain (Entra or Gatehouse) and say what to fix
   gatehouse version           print the version
 
 Run "gatehouse <command> -h" for a command's flags.
@@ -48,6 +50,10 @@ func run(ctx context.Context, args []string) error {
 		return runKeys(ctx, args[1:])
 	case "bench":
 		return runBench(ctx, args[1:])
+	case "token":
+		return runToken(ctx, args[1:])
+	case "doctor":
+		return runDoctor(ctx, args[1:])
 	case "kube-authn-config":
 		return runKubeAuthnConfig(ctx, args[1:])
 	case "kubeconfig":

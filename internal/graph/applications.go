@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -86,20 +88,20 @@ func nullIfEmpty(s string) any {
 }
 
 // app resolves the application a path addresses: an object id, or
-// appId=<client id> from applications(appId='…').
+// appIDKey+<client id> from applications(appId='…').
 func (r *request) app(s *Server, key string) (*directory.Application, *Error) {
 	st := s.reg.Store()
 	var (
 		a   *directory.Application
 		err error
 	)
-	if appID, ok := strings.CutPrefix(key, "appId="); ok {
+	if appID, ok := strings.CutPrefix(key, appIDKey); ok {
 		a, err = st.GetApplicationByAppID(r.ctx, r.caller.TenantID, strings.ToLower(appID))
 	} else {
 		a, err = st.GetApplication(r.ctx, r.caller.TenantID, strings.ToLower(key))
 	}
 	if err != nil {
-		return nil, fromDomain(err, strings.TrimPrefix(key, "appId="))
+		return nil, fromDomain(err, strings.TrimPrefix(key, appIDKey))
 	}
 	return a, nil
 }
@@ -142,7 +144,7 @@ type applicationPatch struct {
 	GroupMembershipClaims  *string
 	Web                    *webPatch
 	PublicClient           *struct {
-		RedirectURIs []string `json:"redirectUris"`
+		RedirectURIs *[]string `json:"redirectUris"`
 	}
 	API                    *apiPatch
 	OptionalClaims         *directory.OptionalClaims
@@ -161,11 +163,32 @@ type webPatch struct {
 }
 
 type apiPatch struct {
-	AcceptMappedClaims          *bool           `json:"acceptMappedClaims"`
-	RequestedAccessTokenVersion *int            `json:"requestedAccessTokenVersion"`
+	AcceptMappedClaims          nullable[bool]  `json:"acceptMappedClaims"`
+	RequestedAccessTokenVersion nullable[int]   `json:"requestedAccessTokenVersion"`
 	KnownClientApplications     json.RawMessage `json:"knownClientApplications"`
 	OAuth2PermissionScopes      json.RawMessage `json:"oauth2PermissionScopes"`
 	PreAuthorizedApplications   json.RawMessage `json:"preAuthorizedApplications"`
+}
+
+// nullable is a property of a nullable type in a PATCH body: absent (left
+// as is), null (cleared) or a value.
+type nullable[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// UnmarshalJSON runs only for a present property, null included.
+func (n *nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set, n.Value = true, nil
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	n.Value = &v
+	return nil
 }
 
 // parseApplicationPatch decodes a create/PATCH body, refusing properties
@@ -231,14 +254,19 @@ func (p *applicationPatch) apply(a *directory.Application) {
 			a.Web.EnableIDTokenIssuance = *w.ImplicitGrantSettings.EnableIDTokenIssuance
 		}
 	}
-	if p.PublicClient != nil {
-		a.PublicClient.RedirectURIs = nonNil(p.PublicClient.RedirectURIs)
+	if p.PublicClient != nil && p.PublicClient.RedirectURIs != nil {
+		a.PublicClient.RedirectURIs = nonNil(*p.PublicClient.RedirectURIs)
 	}
 	if p.API != nil {
 		// api.acceptMappedClaims and requestedAccessTokenVersion are nullable:
-		// JSON null clears them.
-		a.API.AcceptMappedClaims = p.API.AcceptMappedClaims
-		a.API.RequestedAccessTokenVersion = p.API.RequestedAccessTokenVersion
+		// JSON null clears them; an absent property is left as it is (Graph
+		// merges complex properties on PATCH).
+		if p.API.AcceptMappedClaims.Set {
+			a.API.AcceptMappedClaims = p.API.AcceptMappedClaims.Value
+		}
+		if p.API.RequestedAccessTokenVersion.Set {
+			a.API.RequestedAccessTokenVersion = p.API.RequestedAccessTokenVersion.Value
+		}
 	}
 	if p.OptionalClaims != nil {
 		a.OptionalClaims = *p.OptionalClaims
@@ -313,6 +341,15 @@ func (s *Server) deleteApplication(r *request) *Error {
 	if err := s.reg.Store().DeleteApplication(r.ctx, r.caller.TenantID, a.ID); err != nil {
 		return fromDomain(err, a.ID)
 	}
+	// Entra: deleting an app registration deletes its service principal in
+	// the home tenant too.
+	sp, err := s.reg.Store().GetServicePrincipalByAppID(r.ctx, r.caller.TenantID, a.AppID)
+	if err == nil {
+		err = s.reg.Store().DeleteServicePrincipal(r.ctx, r.caller.TenantID, sp.ID)
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fromDomain(err, a.ID)
+	}
 	return r.noContent()
 }
 
@@ -339,7 +376,7 @@ func (s *Server) addPassword(r *request) *Error {
 	if pc := body.PasswordCredential; pc != nil {
 		name = pc.DisplayName
 		if pc.EndDateTime != nil {
-			lifetime = time.Until(*pc.EndDateTime)
+			lifetime = pc.EndDateTime.Sub(s.clock())
 			if lifetime <= 0 {
 				return badRequest("endDateTime must be in the future.")
 			}

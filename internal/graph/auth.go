@@ -94,13 +94,20 @@ func overlaps(have, want []string) bool {
 // authenticate validates the bearer token: signed by Gatehouse, issued by
 // one of its public URLs, audience Microsoft Graph, not expired.
 func (s *Server) authenticate(ctx context.Context, r *http.Request) (*caller, *Error) {
-	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(raw) == "" {
+	// RFC 9110 §11.1: the auth scheme is case-insensitive.
+	scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 		return nil, errorf(http.StatusUnauthorized, codeInvalidToken, "Access token is empty.")
 	}
 	claims, err := token.Verify(strings.TrimSpace(raw), s.keys, s.clock())
 	if err != nil {
-		return nil, errorf(http.StatusUnauthorized, codeInvalidToken, "Access token validation failure: %v.", err)
+		// Say what kind of failure it was, not the verifier's internals.
+		reason := "Invalid signature or malformed token."
+		if strings.Contains(err.Error(), "expired") {
+			reason = "Lifetime validation failed, the token is expired."
+		}
+		s.log.Info("graph token refused", "reason", err.Error())
+		return nil, errorf(http.StatusUnauthorized, codeInvalidToken, "Access token validation failure. %s", reason)
 	}
 	if !s.ownIssuer(claims.String("iss")) {
 		return nil, errorf(http.StatusUnauthorized, codeInvalidToken, "Access token validation failure. Invalid issuer.")
@@ -112,7 +119,9 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (*caller, *E
 	if _, err := s.reg.Store().GetTenant(ctx, tid); err != nil {
 		return nil, errorf(http.StatusUnauthorized, codeInvalidToken, "Access token validation failure. Unknown tenant.")
 	}
-	c := &caller{TenantID: tid, AppOnly: claims.String("idtyp") == "app" || claims["scp"] == nil}
+	// Gatehouse marks every token: idtyp app or user. A user token without
+	// scp has no delegated permission and is refused by allowedOne.
+	c := &caller{TenantID: tid, AppOnly: claims.String("idtyp") == "app"}
 	if list, ok := claims["roles"].([]any); ok {
 		for _, v := range list {
 			if s, ok := v.(string); ok {

@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
@@ -74,7 +75,7 @@ func (s *Server) getExtensionProperty(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	p, err := s.reg.Store().GetExtensionProperty(r.ctx, r.caller.TenantID, r.params[1])
+	p, err := s.reg.Store().GetExtensionProperty(r.ctx, r.caller.TenantID, strings.ToLower(r.params[1]))
 	if err != nil || p.AppObjectID != a.ID {
 		return notFound(r.params[1])
 	}
@@ -86,7 +87,7 @@ func (s *Server) deleteExtensionProperty(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.DeleteExtensionProperty(r.ctx, r.caller.TenantID, a.ID, r.params[1]); err != nil {
+	if err := s.reg.DeleteExtensionProperty(r.ctx, r.caller.TenantID, a.ID, strings.ToLower(r.params[1])); err != nil {
 		return fromDomain(err, r.params[1])
 	}
 	return r.noContent()
@@ -98,7 +99,11 @@ func (s *Server) availableExtensionProperties(r *request) *Error {
 	var body struct {
 		IsSyncedFromOnPremises *bool `json:"isSyncedFromOnPremises"`
 	}
-	if props, gerr := r.readBody(); gerr == nil {
+	props, gerr := r.readOptionalBody()
+	if gerr != nil {
+		return gerr
+	}
+	if props != nil {
 		raw, _ := json.Marshal(props)
 		if gerr := decodeInto(raw, "body", &body); gerr != nil {
 			return gerr

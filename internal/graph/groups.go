@@ -124,7 +124,7 @@ func (s *Server) listGroupMembers(r *request) *Error {
 	items := []map[string]any{}
 	for _, id := range ids {
 		if u, err := st.GetUser(r.ctx, r.caller.TenantID, id); err == nil {
-			m := renderUser(u, nil)
+			m := renderUser(u, nil, nil)
 			m["@odata.type"] = "#microsoft.graph.user"
 			items = append(items, m)
 		} else if g, err := st.GetGroup(r.ctx, r.caller.TenantID, id); err == nil {

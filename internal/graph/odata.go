@@ -41,7 +41,12 @@ var filterRE = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_/]*)\s+eq\s+(?:'((?:
 
 func (r *request) query() (*query, *Error) {
 	q := &query{top: defaultPageSize}
-	v := r.r.URL.Query()
+	// URL.Query drops pairs it cannot decode; a mangled $filter must not
+	// silently widen the result.
+	v, err := url.ParseQuery(r.r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("The query string is malformed: %v.", err)
+	}
 	for k := range v {
 		switch k {
 		case "$select", "$filter", "$top", "$skiptoken", "$count", "$orderby", "$expand", "$search":
@@ -154,7 +159,9 @@ func project(entity map[string]any, selected []string) map[string]any {
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(body)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // Graph writes & in nextLinks as is, not \u0026
+	enc.Encode(body)
 }
 
 // writeEntity writes one entity with its @odata.context.
@@ -202,6 +209,16 @@ func (r *request) noContent() *Error {
 
 // readBody reads a JSON object body, bounded, into raw properties.
 func (r *request) readBody() (map[string]json.RawMessage, *Error) {
+	props, gerr := r.readOptionalBody()
+	if gerr == nil && props == nil {
+		return nil, badRequest("Empty Payload. JSON content expected.")
+	}
+	return props, gerr
+}
+
+// readOptionalBody is readBody for actions whose body may be omitted: an
+// empty body is (nil, nil); anything else must be a JSON object.
+func (r *request) readOptionalBody() (map[string]json.RawMessage, *Error) {
 	if ct := r.r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		return nil, errorf(http.StatusUnsupportedMediaType, codeBadRequest, "Content-Type '%s' is not supported; send application/json.", ct)
 	}
@@ -214,14 +231,15 @@ func (r *request) readBody() (map[string]json.RawMessage, *Error) {
 		return nil, badRequest("The request body could not be read.")
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, badRequest("Empty Payload. JSON content expected.")
+		return nil, nil
 	}
 	var props map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&props); err != nil {
 		return nil, badRequest("Invalid JSON in the request body: %v.", err)
 	}
-	if dec.More() {
+	// dec.More misses a stray closing bracket; only whitespace may follow.
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) > 0 {
 		return nil, badRequest("Invalid JSON in the request body: trailing data.")
 	}
 	if props == nil {

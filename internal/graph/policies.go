@@ -93,11 +93,15 @@ func (s *Server) createPolicy(k policyKind) handler {
 
 func (s *Server) getPolicy(k policyKind) handler {
 	return func(r *request) *Error {
+		q, gerr := r.query()
+		if gerr != nil {
+			return gerr
+		}
 		p, err := s.reg.GetPolicy(r.ctx, r.caller.TenantID, k.kind, strings.ToLower(r.params[0]))
 		if err != nil {
 			return fromDomain(err, r.params[0])
 		}
-		return r.writeEntity(http.StatusOK, "policies/"+k.set+"/$entity", renderPolicy(p))
+		return r.writeEntity(http.StatusOK, "policies/"+k.set+"/$entity", project(renderPolicy(p), q.selected))
 	}
 }
 

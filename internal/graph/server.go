@@ -86,20 +86,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var matched *route
 	var params []string
-	pathMatched := false
+	var allowed []string // methods the path supports, for 405's Allow
 	for i := range s.routes {
 		p, ok := match(s.routes[i].pattern, segs)
 		if !ok {
 			continue
 		}
-		pathMatched = true
+		allowed = append(allowed, s.routes[i].method)
 		if s.routes[i].method == r.Method {
 			matched, params = &s.routes[i], p
 			break
 		}
 	}
 	if matched == nil {
-		if pathMatched {
+		if len(allowed) > 0 {
+			// RFC 9110 §15.5.6: a 405 lists the supported methods.
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
 			s.writeError(w, r, errorf(http.StatusMethodNotAllowed, codeMethod, "The HTTP method '%s' is not allowed for the resource '%s'.", r.Method, strings.TrimPrefix(r.URL.Path, "/v1.0/")))
 			return
 		}
@@ -134,8 +136,13 @@ func (s *Server) baseURL(r *http.Request) string {
 
 var keySegmentRE = regexp.MustCompile(`^(applications|servicePrincipals)\(appId='([^']*)'\)$`)
 
+// appIDKey marks a wildcard taken from the key syntax (appId='x'). It
+// contains a slash, which a literal path segment never does, so
+// /applications/appId=x cannot pose as the key syntax.
+const appIDKey = "appId/"
+
 // splitPath turns /v1.0/applications(appId='x')/extensionProperties into
-// [applications, appId=x, extensionProperties]. $ref arrives decoded (Go
+// [applications, appId/x, extensionProperties]. $ref arrives decoded (Go
 // decodes %24ref), so both spellings reach the same route.
 func splitPath(p string) ([]string, *Error) {
 	p = strings.Trim(strings.TrimPrefix(p, "/v1.0"), "/")
@@ -149,7 +156,7 @@ func splitPath(p string) ([]string, *Error) {
 		}
 		if i == 0 {
 			if m := keySegmentRE.FindStringSubmatch(seg); m != nil {
-				out = append(out, m[1], "appId="+m[2])
+				out = append(out, m[1], appIDKey+m[2])
 				continue
 			}
 		}

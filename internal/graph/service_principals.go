@@ -26,13 +26,13 @@ func (r *request) servicePrincipal(s *Server, key string) (*directory.ServicePri
 		sp  *directory.ServicePrincipal
 		err error
 	)
-	if appID, ok := strings.CutPrefix(key, "appId="); ok {
+	if appID, ok := strings.CutPrefix(key, appIDKey); ok {
 		sp, err = st.GetServicePrincipalByAppID(r.ctx, r.caller.TenantID, strings.ToLower(appID))
 	} else {
 		sp, err = st.GetServicePrincipal(r.ctx, r.caller.TenantID, strings.ToLower(key))
 	}
 	if err != nil {
-		return nil, fromDomain(err, strings.TrimPrefix(key, "appId="))
+		return nil, fromDomain(err, strings.TrimPrefix(key, appIDKey))
 	}
 	return sp, nil
 }

@@ -2,35 +2,40 @@ package graph
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 // renderUser renders Graph's user. Without $select, v1.0 returns its
 // default property set and no extension values; extension values appear
-// only when $select names them.
-func renderUser(u *directory.User, selected []string) map[string]any {
+// only when $select names them, and only those whose definition exists
+// (defined: lower-cased names).
+func renderUser(u *directory.User, selected []string, defined map[string]bool) map[string]any {
 	if len(selected) == 0 {
 		m := map[string]any{}
 		for _, k := range []string{"id", "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
 			"officeLocation", "preferredLanguage", "surname", "userPrincipalName"} {
 			m[k] = nil
 		}
-		full := renderUserFull(u)
+		full := renderUserFull(u, nil)
 		for k := range m {
 			m[k] = full[k]
 		}
 		return m
 	}
-	return project(renderUserFull(u), selected)
+	return project(renderUserFull(u, defined), selected)
 }
 
-// renderUserFull has every property Gatehouse models, extensions included.
-func renderUserFull(u *directory.User) map[string]any {
+// renderUserFull has every property Gatehouse models, with the values of
+// the defined extensions. Entra keeps the values of a deleted definition
+// but no longer shows them.
+func renderUserFull(u *directory.User, defined map[string]bool) map[string]any {
 	nick, _, _ := strings.Cut(u.UserPrincipalName, "@")
 	m := map[string]any{
 		"id": u.ID, "businessPhones": []string{}, "displayName": u.DisplayName, "givenName": nullIfEmpty(u.GivenName),
@@ -39,9 +44,25 @@ func renderUserFull(u *directory.User) map[string]any {
 		"createdDateTime": u.CreatedAt.UTC().Format(time.RFC3339), "mailNickname": nick, "deletedDateTime": nil,
 	}
 	for k, v := range u.Extensions {
-		m[k] = v
+		if defined[strings.ToLower(k)] {
+			m[k] = v
+		}
 	}
 	return m
+}
+
+// definedExtensions returns the lower-cased names of the tenant's
+// extension definitions.
+func (s *Server) definedExtensions(r *request) (map[string]bool, *Error) {
+	defs, err := s.reg.Store().ListExtensionProperties(r.ctx, r.caller.TenantID, "")
+	if err != nil {
+		return nil, fromDomain(err, "")
+	}
+	out := make(map[string]bool, len(defs))
+	for _, d := range defs {
+		out[strings.ToLower(d.Name)] = true
+	}
+	return out, nil
 }
 
 func (r *request) user(s *Server, key string) (*directory.User, *Error) {
@@ -70,10 +91,14 @@ func (s *Server) listUsers(r *request) *Error {
 	if err != nil {
 		return fromDomain(err, "")
 	}
+	defined, gerr := s.definedExtensions(r)
+	if gerr != nil {
+		return gerr
+	}
 	items := []map[string]any{}
 	for _, u := range users {
-		if q.filter.matches(renderUserFull(u)) {
-			items = append(items, renderUser(u, q.selected))
+		if q.filter.matches(renderUserFull(u, defined)) {
+			items = append(items, renderUser(u, q.selected, defined))
 		}
 	}
 	q.filter = nil // applied above, on every property
@@ -93,7 +118,11 @@ func (s *Server) getUser(r *request) *Error {
 	if q.selected != nil {
 		context = "users(" + strings.Join(q.selected, ",") + ")/$entity"
 	}
-	return r.writeEntity(http.StatusOK, context, renderUser(u, q.selected))
+	defined, gerr := s.definedExtensions(r)
+	if gerr != nil {
+		return gerr
+	}
+	return r.writeEntity(http.StatusOK, context, renderUser(u, q.selected, defined))
 }
 
 // userPatch is the writable part of a user.
@@ -197,17 +226,18 @@ func (s *Server) createUser(r *request) *Error {
 	}
 	u, err := s.reg.CreateUser(r.ctx, r.caller.TenantID, spec)
 	if err != nil {
-		return fromDomain(err, "")
+		return userWriteError(err, "")
 	}
 	if len(ext) > 0 {
-		if u, err = s.reg.UpdateUser(r.ctx, r.caller.TenantID, u.ID, func(u *directory.User) error {
+		id := u.ID
+		if u, err = s.reg.UpdateUser(r.ctx, r.caller.TenantID, id, func(u *directory.User) error {
 			setExtensions(u, ext)
 			return nil
 		}); err != nil {
-			return fromDomain(err, u.ID)
+			return fromDomain(err, id)
 		}
 	}
-	return r.writeEntity(http.StatusCreated, "users/$entity", renderUser(u, nil))
+	return r.writeEntity(http.StatusCreated, "users/$entity", renderUser(u, nil, nil))
 }
 
 func setExtensions(u *directory.User, ext map[string]any) {
@@ -270,9 +300,18 @@ func (s *Server) patchUser(r *request) *Error {
 		return nil
 	})
 	if err != nil {
-		return fromDomain(err, u.ID)
+		return userWriteError(err, u.ID)
 	}
 	return r.noContent()
+}
+
+// userWriteError maps the error of a user create or update: the one unique
+// key such a write can collide on is userPrincipalName.
+func userWriteError(err error, id string) *Error {
+	if errors.Is(err, store.ErrConflict) {
+		return errorf(http.StatusBadRequest, codeNotUnique, "Another object with the same value for property userPrincipalName already exists.")
+	}
+	return fromDomain(err, id)
 }
 
 func (s *Server) deleteUser(r *request) *Error {

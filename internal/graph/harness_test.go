@@ -1,0 +1,573 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/devenv"
+	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/keys"
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/server"
+	"github.com/gatehouse-id/gatehouse/internal/store/sqlite"
+)
+
+// Names of the demo tenant used throughout, as the guide spells them.
+const (
+	graphBase  = "https://graph.microsoft.com/v1.0"
+	graphScope = "https://graph.microsoft.com/.default"
+	eksObjID   = devenv.AppObjectID
+	eksAppID   = devenv.AppClientID
+	eksSPID    = devenv.AppSPID
+	graphSPID  = devenv.GraphSPID
+	adeleID    = devenv.AdminUserID
+	alexID     = devenv.DeveloperUserID
+	// eksNoDash is the demo app's client id without dashes, as Entra puts
+	// it into directory extension names.
+	eksNoDash = "6e5d4c3b2a194f8e8d7c6b5a4f3e2d1c"
+	// The guide's extension and policy bodies, verbatim.
+	guideExtensionBody = `{
+      "name": "default_namespace",
+      "dataType": "String",
+      "targetObjects": ["User"]
+    }`
+	guideLifetimePolicyBody = `{
+        "definition": [
+            "{ \"TokenLifetimePolicy\": { \"Version\": 1, \"AccessTokenLifetime\": \"04:00:00\" }}"
+        ],
+        "displayName": "Custom Access Token Lifetime",
+        "isOrganizationDefault": false
+    }`
+	defaultNamespaceExt = "extension_" + eksNoDash + "_default_namespace"
+	// Directory.AccessAsUser.All, the delegated permission our test client
+	// declares so that the password grant may ask for it.
+	scopeAccessAsUser = "0e263e50-5827-48a4-b97c-d940288653c7"
+	scopeUserReadAll  = "a154be20-db9c-4678-8ab7-66f6cc099a59"
+)
+
+// env is a running Gatehouse (login host and Graph) with the demo tenant.
+type env struct {
+	t      testing.TB
+	srv    *httptest.Server
+	base   string
+	tenant string
+	secret string // the eks app's client secret
+	users  map[string]devenv.User
+	reg    *registry.Registry
+	clock  *testClock
+
+	mu        sync.Mutex
+	tokens    map[string]string // cached tokens by who they are for
+	delegated *testClient       // the client that asks for delegated Graph scopes
+}
+
+// testClock is a settable clock shared by the store and the server.
+type testClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := &testClock{}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "gatehouse.db"), sqlite.WithClock(clock.Now))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	km, err := keys.NewManager(ctx, keys.Config{Store: st, Clock: clock.Now})
+	if err != nil {
+		t.Fatalf("keys: %v", err)
+	}
+	reg := registry.New(st, clock.Now)
+	secrets, err := devenv.Seed(ctx, reg, dir)
+	if err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	e := &env{t: t, tenant: devenv.TenantID, secret: secrets.ClientSecret, users: map[string]devenv.User{},
+		reg: reg, clock: clock, tokens: map[string]string{}}
+	for _, u := range secrets.Users {
+		e.users[u.ID] = u
+	}
+	// The handler needs its public URL before the listener exists.
+	e.srv = httptest.NewUnstartedServer(nil)
+	e.base = "http://" + e.srv.Listener.Addr().String()
+	h, err := server.Handler(server.Config{Store: st, Registry: reg, Keys: km, Clock: clock.Now,
+		Logger: slog.New(slog.DiscardHandler), PublicURLs: []string{e.base}})
+	if err != nil {
+		t.Fatalf("handler: %v", err)
+	}
+	e.srv.Config.Handler = h
+	e.srv.Start()
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+func (e *env) tokenURL() string { return e.base + "/" + e.tenant + "/oauth2/v2.0/token" }
+
+// tokenResponse is what the token endpoint answered.
+type tokenResponse struct {
+	status int
+	body   map[string]any
+}
+
+func (r tokenResponse) str(k string) string { s, _ := r.body[k].(string); return s }
+
+func (e *env) postToken(form url.Values) tokenResponse {
+	e.t.Helper()
+	resp, err := http.PostForm(e.tokenURL(), form)
+	if err != nil {
+		e.t.Fatalf("POST token: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		e.t.Fatalf("token endpoint: status %d, body is not JSON: %q", resp.StatusCode, b)
+	}
+	return tokenResponse{status: resp.StatusCode, body: body}
+}
+
+// clientCredentials gets an app-only Graph token the way the guide does.
+func (e *env) clientCredentials(clientID, secret string) tokenResponse {
+	e.t.Helper()
+	return e.postToken(url.Values{"client_id": {clientID}, "client_secret": {secret},
+		"scope": {graphScope}, "grant_type": {"client_credentials"}})
+}
+
+// appToken returns a fresh app-only Graph token, failing the test if none is issued.
+func (e *env) appToken(clientID, secret string) string {
+	e.t.Helper()
+	r := e.clientCredentials(clientID, secret)
+	if r.status != http.StatusOK || r.str("access_token") == "" {
+		e.t.Fatalf("client credentials for %s: status %d, body %v", clientID, r.status, r.body)
+	}
+	return r.str("access_token")
+}
+
+// eksToken is the guide's app-only token for the demo app (cached).
+func (e *env) eksToken() string {
+	e.t.Helper()
+	return e.cached("eks", func() string { return e.appToken(eksAppID, e.secret) })
+}
+
+func (e *env) cached(key string, get func() string) string {
+	e.mu.Lock()
+	tok, ok := e.tokens[key]
+	e.mu.Unlock()
+	if ok {
+		return tok
+	}
+	tok = get()
+	e.mu.Lock()
+	e.tokens[key] = tok
+	e.mu.Unlock()
+	return tok
+}
+
+// passwordGrant runs the v2 ROPC grant.
+func (e *env) passwordGrant(clientID, secret, userID, scope string) tokenResponse {
+	e.t.Helper()
+	u, ok := e.users[userID]
+	if !ok {
+		e.t.Fatalf("no password known for user %s", userID)
+	}
+	return e.passwordGrantAs(clientID, secret, u.UserPrincipalName, u.Password, scope)
+}
+
+func (e *env) passwordGrantAs(clientID, secret, username, password, scope string) tokenResponse {
+	e.t.Helper()
+	form := url.Values{"client_id": {clientID}, "grant_type": {"password"}, "username": {username},
+		"password": {password}, "scope": {scope}}
+	if secret != "" {
+		form.Set("client_secret", secret)
+	}
+	return e.postToken(form)
+}
+
+// testClient is an app registered for the test.
+type testClient struct {
+	ObjectID, AppID, SPID, Secret string
+}
+
+// registerClient registers a confidential client that declares the given
+// Graph application permissions (admin-consented) and delegated scopes.
+func (e *env) registerClient(name string, roles []string, scopeIDs ...string) testClient {
+	e.t.Helper()
+	ctx := context.Background()
+	var access []directory.ResourceAccess
+	for _, v := range roles {
+		role, ok := directory.GraphAppRoleByValue(v)
+		if !ok {
+			e.t.Fatalf("unknown Graph app role %q", v)
+		}
+		access = append(access, directory.ResourceAccess{ID: role.ID, Type: "Role"})
+	}
+	for _, id := range scopeIDs {
+		access = append(access, directory.ResourceAccess{ID: id, Type: "Scope"})
+	}
+	spec := registry.ApplicationSpec{DisplayName: name}
+	if len(access) > 0 {
+		spec.RequiredResourceAccess = []directory.RequiredResourceAccess{{ResourceAppID: directory.GraphAppID, ResourceAccess: access}}
+	}
+	app, sp, err := e.reg.RegisterApplication(ctx, e.tenant, spec)
+	if err != nil {
+		e.t.Fatalf("register %s: %v", name, err)
+	}
+	secret, _, err := e.reg.AddPassword(ctx, e.tenant, app.ID, "test", 0)
+	if err != nil {
+		e.t.Fatalf("add password to %s: %v", name, err)
+	}
+	if len(roles) > 0 {
+		if _, err := e.reg.GrantAdminConsent(ctx, e.tenant, app.ID); err != nil {
+			e.t.Fatalf("admin consent for %s: %v", name, err)
+		}
+	}
+	return testClient{ObjectID: app.ID, AppID: app.AppID, SPID: sp.ID, Secret: secret}
+}
+
+// delegatedToken is a user's Graph token with Directory.AccessAsUser.All,
+// from the password grant of a client that declares that scope.
+func (e *env) delegatedToken(userID string) string {
+	e.t.Helper()
+	client := e.delegatedClient()
+	return e.cached("user:"+userID, func() string {
+		r := e.passwordGrant(client.AppID, client.Secret, userID, "https://graph.microsoft.com/Directory.AccessAsUser.All")
+		if r.status != http.StatusOK || r.str("access_token") == "" {
+			e.t.Fatalf("password grant for %s: status %d, body %v", userID, r.status, r.body)
+		}
+		return r.str("access_token")
+	})
+}
+
+func (e *env) delegatedClient() testClient {
+	e.t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.delegated == nil {
+		c := e.registerClient("graph-test-delegated", nil, scopeAccessAsUser, scopeUserReadAll)
+		e.delegated = &c
+	}
+	return *e.delegated
+}
+
+// eksIDToken signs a user in to eks by password and returns the token
+// response (ID token included when the endpoint issued one).
+func (e *env) eksIDToken(userID string) tokenResponse {
+	e.t.Helper()
+	return e.passwordGrant(eksAppID, e.secret, userID, "openid profile")
+}
+
+// response is a Graph answer.
+type response struct {
+	method, path string
+	status       int
+	header       http.Header
+	raw          []byte
+	obj          map[string]any // nil unless the body is a JSON object
+}
+
+func (r *response) String() string {
+	return r.method + " " + r.path + " → " + http.StatusText(r.status) + " " + string(r.raw)
+}
+
+// str returns a top-level string property.
+func (r *response) str(k string) string { s, _ := r.obj[k].(string); return s }
+
+// values returns the "value" array of a collection.
+func (r *response) values(t testing.TB) []map[string]any {
+	t.Helper()
+	arr, ok := r.obj["value"].([]any)
+	if !ok {
+		t.Fatalf("%s: no value array", r)
+	}
+	out := make([]map[string]any, len(arr))
+	for i, v := range arr {
+		m, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("%s: value[%d] is %T, not an object", r, i, v)
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// request is one Graph call to make.
+type request struct {
+	method string
+	path   string // under /v1.0/ (may hold a query), or absolute when starting with http
+	token  string
+	body   any // nil, string (sent verbatim), []byte, or a value to marshal
+	header map[string]string
+}
+
+func (e *env) send(req request) *response {
+	e.t.Helper()
+	u := req.path
+	if !strings.HasPrefix(u, "http") {
+		u = e.base + "/v1.0/" + strings.TrimPrefix(u, "/")
+	}
+	var body io.Reader
+	switch b := req.body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatalf("marshal body: %v", err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	hr, err := http.NewRequest(req.method, u, body)
+	if err != nil {
+		e.t.Fatalf("new request %s %s: %v", req.method, u, err)
+	}
+	if body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if req.token != "" {
+		hr.Header.Set("Authorization", "Bearer "+req.token)
+	}
+	for k, v := range req.header {
+		hr.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.method, u, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := &response{method: req.method, path: req.path, status: resp.StatusCode, header: resp.Header, raw: raw}
+	if len(bytes.TrimSpace(raw)) > 0 && raw[0] == '{' {
+		json.Unmarshal(raw, &out.obj)
+	}
+	return out
+}
+
+// do sends a Graph call with a token.
+func (e *env) do(method, path, token string, body any) *response {
+	e.t.Helper()
+	return e.send(request{method: method, path: path, token: token, body: body})
+}
+
+// Shorthands for the demo app's app-only token (all the guide's permissions).
+func (e *env) get(path string) *response { e.t.Helper(); return e.do("GET", path, e.eksToken(), nil) }
+func (e *env) post(path string, body any) *response {
+	e.t.Helper()
+	return e.do("POST", path, e.eksToken(), body)
+}
+func (e *env) patch(path string, body any) *response {
+	e.t.Helper()
+	return e.do("PATCH", path, e.eksToken(), body)
+}
+func (e *env) del(path string) *response {
+	e.t.Helper()
+	return e.do("DELETE", path, e.eksToken(), nil)
+}
+
+// wantStatus fails unless the response has the status.
+func wantStatus(t testing.TB, r *response, status int) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("%s %s: status = %d, want %d; body %s", r.method, r.path, r.status, status, r.raw)
+	}
+}
+
+// wantNoContent checks a 204 with an empty body.
+func wantNoContent(t testing.TB, r *response) {
+	t.Helper()
+	wantStatus(t, r, http.StatusNoContent)
+	if len(r.raw) != 0 {
+		t.Fatalf("%s %s: 204 with body %q", r.method, r.path, r.raw)
+	}
+}
+
+var (
+	guidRE      = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	errorDateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$`)
+)
+
+// graphError is Graph's error object, decoded strictly.
+type graphError struct {
+	Error struct {
+		Code       string `json:"code"`
+		Message    string `json:"message"`
+		InnerError struct {
+			Date            string `json:"date"`
+			RequestID       string `json:"request-id"`
+			ClientRequestID string `json:"client-request-id"`
+		} `json:"innerError"`
+	} `json:"error"`
+}
+
+// checkErrorShape verifies a body is exactly Graph's error object and
+// returns it.
+func checkErrorShape(t testing.TB, r *response) graphError {
+	t.Helper()
+	var ge graphError
+	dec := json.NewDecoder(bytes.NewReader(r.raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ge); err != nil {
+		t.Fatalf("%s %s: error body is not Graph's error object: %v; body %s", r.method, r.path, err, r.raw)
+	}
+	// Every member is required, not merely allowed.
+	var shape struct {
+		Error map[string]json.RawMessage `json:"error"`
+	}
+	json.Unmarshal(r.raw, &shape)
+	for _, k := range []string{"code", "message", "innerError"} {
+		if _, ok := shape.Error[k]; !ok {
+			t.Fatalf("%s %s: error object lacks %q: %s", r.method, r.path, k, r.raw)
+		}
+	}
+	var inner map[string]json.RawMessage
+	json.Unmarshal(shape.Error["innerError"], &inner)
+	for _, k := range []string{"date", "request-id", "client-request-id"} {
+		if _, ok := inner[k]; !ok {
+			t.Fatalf("%s %s: innerError lacks %q: %s", r.method, r.path, k, r.raw)
+		}
+	}
+	ie := ge.Error.InnerError
+	switch {
+	case ge.Error.Code == "":
+		t.Fatalf("%s %s: error.code is empty: %s", r.method, r.path, r.raw)
+	case ge.Error.Message == "":
+		t.Fatalf("%s %s: error.message is empty: %s", r.method, r.path, r.raw)
+	case !errorDateRE.MatchString(ie.Date):
+		t.Fatalf("%s %s: innerError.date = %q, want yyyy-mm-ddThh:mm:ss", r.method, r.path, ie.Date)
+	case !guidRE.MatchString(ie.RequestID):
+		t.Fatalf("%s %s: innerError.request-id = %q, want a GUID", r.method, r.path, ie.RequestID)
+	case ie.ClientRequestID == "":
+		t.Fatalf("%s %s: innerError.client-request-id is empty", r.method, r.path)
+	case r.header.Get("request-id") != ie.RequestID:
+		t.Fatalf("%s %s: request-id header %q != innerError.request-id %q", r.method, r.path, r.header.Get("request-id"), ie.RequestID)
+	case !strings.HasPrefix(r.header.Get("Content-Type"), "application/json"):
+		t.Fatalf("%s %s: error Content-Type = %q, want application/json", r.method, r.path, r.header.Get("Content-Type"))
+	}
+	return ge
+}
+
+// wantError checks status, Graph error shape, code and (when given) that
+// the message contains msg.
+func wantError(t testing.TB, r *response, status int, code, msg string) graphError {
+	t.Helper()
+	wantStatus(t, r, status)
+	ge := checkErrorShape(t, r)
+	if ge.Error.Code != code {
+		t.Fatalf("%s %s: error.code = %q, want %q; message %q", r.method, r.path, ge.Error.Code, code, ge.Error.Message)
+	}
+	if msg != "" && !strings.Contains(ge.Error.Message, msg) {
+		t.Fatalf("%s %s: error.message = %q, want it to contain %q", r.method, r.path, ge.Error.Message, msg)
+	}
+	return ge
+}
+
+const msgDenied = "Insufficient privileges to complete the operation."
+
+// claimsOf decodes a JWT's payload without verifying it.
+func claimsOf(t testing.TB, jwt string) map[string]any {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token has %d parts, want 3", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("decode payload: %v", err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatalf("payload: %v", err)
+	}
+	return c
+}
+
+// lifetimeOf is exp - iat of a JWT, in seconds.
+func lifetimeOf(t testing.TB, jwt string) int64 {
+	t.Helper()
+	c := claimsOf(t, jwt)
+	exp, ok1 := c["exp"].(float64)
+	iat, ok2 := c["iat"].(float64)
+	if !ok1 || !ok2 {
+		t.Fatalf("token lacks numeric exp/iat: %v", c)
+	}
+	return int64(exp - iat)
+}
+
+func rolesOf(t testing.TB, jwt string) []string {
+	t.Helper()
+	var out []string
+	list, _ := claimsOf(t, jwt)["roles"].([]any)
+	for _, v := range list {
+		s, _ := v.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// createLifetimePolicy creates a token lifetime policy and returns its id.
+func (e *env) createLifetimePolicy(name, lifetime string, orgDefault bool) string {
+	e.t.Helper()
+	body := map[string]any{
+		"definition":            []string{`{"TokenLifetimePolicy":{"Version":1,"AccessTokenLifetime":"` + lifetime + `"}}`},
+		"displayName":           name,
+		"isOrganizationDefault": orgDefault,
+	}
+	r := e.post("policies/tokenLifetimePolicies", body)
+	wantStatus(e.t, r, http.StatusCreated)
+	if !guidRE.MatchString(r.str("id")) {
+		e.t.Fatalf("created policy id = %q, want a GUID", r.str("id"))
+	}
+	return r.str("id")
+}
+
+// createGuideExtension runs the guide's extension create call and returns
+// the new definition's id.
+func (e *env) createGuideExtension() string {
+	e.t.Helper()
+	r := e.post("applications/"+eksObjID+"/extensionProperties", guideExtensionBody)
+	wantStatus(e.t, r, http.StatusCreated)
+	return r.str("id")
+}
+
+// ref is a $ref body.
+func ref(id string) map[string]string { return map[string]string{"@odata.id": id} }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
