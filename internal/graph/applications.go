@@ -294,7 +294,9 @@ func (s *Server) createApplication(r *request) *Error {
 	if err := directory.ValidateApplication(candidate); err != nil {
 		return fromDomain(err, "")
 	}
-	created, sp, err := s.reg.RegisterApplication(r.ctx, r.caller.TenantID, registry.ApplicationSpec{DisplayName: *p.DisplayName})
+	// Graph's POST /applications creates no service principal (the admin
+	// centre does); POST /servicePrincipals {"appId"} creates it.
+	created, _, err := s.reg.RegisterApplication(r.ctx, r.caller.TenantID, registry.ApplicationSpec{DisplayName: *p.DisplayName, NoServicePrincipal: true})
 	if err != nil {
 		return fromDomain(err, "")
 	}
@@ -304,7 +306,6 @@ func (s *Server) createApplication(r *request) *Error {
 	})
 	if err != nil {
 		s.reg.Store().DeleteApplication(r.ctx, r.caller.TenantID, created.ID)
-		s.reg.Store().DeleteServicePrincipal(r.ctx, r.caller.TenantID, sp.ID)
 		return fromDomain(err, "")
 	}
 	return r.writeEntity(http.StatusCreated, "applications/$entity", renderApplication(a))

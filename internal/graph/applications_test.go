@@ -141,6 +141,12 @@ func TestApplicationPasswords(t *testing.T) {
 	app := e.post("applications", `{"displayName":"ci"}`)
 	wantStatus(t, app, http.StatusCreated)
 	id, appID := app.str("id"), app.str("appId")
+	// As on Graph, POST /applications creates no service principal, and an
+	// app without one cannot sign in.
+	if tr := e.clientCredentials(appID, "x"); tr.str("error") != "unauthorized_client" {
+		t.Fatalf("token for an app without a service principal: %v, want unauthorized_client", tr.body)
+	}
+	wantStatus(t, e.post("servicePrincipals", map[string]string{"appId": appID}), http.StatusCreated)
 
 	r := e.post("applications/"+id+"/addPassword", `{"passwordCredential":{"displayName":"ci secret"}}`)
 	wantStatus(t, r, http.StatusOK)
@@ -281,6 +287,8 @@ func TestDeleteApplicationDeletesItsServicePrincipal(t *testing.T) {
 	r := e.post("applications", `{"displayName":"short-lived"}`)
 	wantStatus(t, r, http.StatusCreated)
 	id, appID := r.str("id"), r.str("appId")
+	wantError(t, e.get("servicePrincipals(appId='"+appID+"')"), http.StatusNotFound, "Request_ResourceNotFound", appID)
+	wantStatus(t, e.post("servicePrincipals", map[string]string{"appId": appID}), http.StatusCreated)
 	wantStatus(t, e.get("servicePrincipals(appId='"+appID+"')"), http.StatusOK)
 	wantNoContent(t, e.del("applications/"+id))
 	wantError(t, e.get("servicePrincipals(appId='"+appID+"')"), http.StatusNotFound, "Request_ResourceNotFound", appID)

@@ -78,6 +78,9 @@ type ApplicationSpec struct {
 	IdentifierURIs                []string
 	GroupMembershipClaims         string
 	RequiredResourceAccess        []directory.RequiredResourceAccess
+	// NoServicePrincipal registers only the application, as Graph's POST
+	// /applications does.
+	NoServicePrincipal bool
 }
 
 // RegisterApplication creates an application and its service principal, as
@@ -109,6 +112,9 @@ func (r *Registry) RegisterApplication(ctx context.Context, tenantID string, spe
 	}
 	if err := r.st.CreateApplication(ctx, a); err != nil {
 		return nil, nil, fmt.Errorf("create application %q: %w", a.DisplayName, err)
+	}
+	if spec.NoServicePrincipal {
+		return a, nil, nil
 	}
 	sp := &directory.ServicePrincipal{
 		TenantID: tenantID, ID: orNew(spec.ServicePrincipalID), AppID: a.AppID, DisplayName: a.DisplayName,
