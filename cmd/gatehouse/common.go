@@ -11,6 +11,8 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/buildinfo"
 	"github.com/gatehouse-id/gatehouse/internal/keys"
+	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/store/cache"
 	"github.com/gatehouse-id/gatehouse/internal/store/sqlite"
 )
 
@@ -50,20 +52,23 @@ func (c *commonFlags) clock() func() time.Time {
 }
 
 // openStore opens the embedded store and the key manager of a data dir.
-func openStore(ctx context.Context, dataDir string, clock func() time.Time, log *slog.Logger) (*sqlite.Store, *keys.Manager, error) {
+// The store comes wrapped in the directory read cache (store/cache); the
+// key manager keeps the plain store, as keys are never cached. Closing the
+// returned store closes the database.
+func openStore(ctx context.Context, dataDir string, clock func() time.Time, log *slog.Logger) (store.Store, *keys.Manager, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create data directory: %w", err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(dataDir, "gatehouse.db"), sqlite.WithClock(clock))
+	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "gatehouse.db"), sqlite.WithClock(clock))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
-	km, err := keys.NewManager(ctx, keys.Config{Store: st, Clock: clock, Logger: log})
+	km, err := keys.NewManager(ctx, keys.Config{Store: db, Clock: clock, Logger: log})
 	if err != nil {
-		st.Close()
+		db.Close()
 		return nil, nil, err
 	}
-	return st, km, nil
+	return cache.New(db), km, nil
 }
 
 func runVersion() error {

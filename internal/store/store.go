@@ -2,7 +2,8 @@
 // and (in storetest) the conformance suite every backend must pass.
 //
 // Backends: store/sqlite (embedded, the default). A PostgreSQL backend plugs
-// in by implementing Store and passing storetest.
+// in by implementing Store and passing storetest. store/cache wraps any
+// backend and serves the token path's directory reads from memory.
 //
 // Rules every backend keeps:
 //   - Get/Update of a missing object return ErrNotFound; creating an object
@@ -14,6 +15,11 @@
 //   - Security state (auth requests, codes, refresh tokens, device codes,
 //     sessions) past its ExpiresAt is treated as missing, and
 //     DeleteExpired removes it.
+//   - Every directory write that succeeds increments the directory version
+//     in the same transaction; writes of security state and signing keys,
+//     and writes that fail or abort, leave it alone. Caches of directory
+//     reads (store/cache) compare it to notice writes made by other
+//     processes or replicas sharing the backend.
 package store
 
 import (
@@ -45,6 +51,13 @@ type Store interface {
 // Directory stores the directory objects. Tenant-scoped objects are
 // addressed by (tenantID, id).
 type Directory interface {
+	// DirectoryVersion is a counter that every directory write (tenants,
+	// applications, service principals, users, groups and memberships, app
+	// role assignments, extension properties, policies and their
+	// assignments) increments when it commits. Only changes of the value
+	// mean anything: it is not comparable across backends.
+	DirectoryVersion(ctx context.Context) (int64, error)
+
 	CreateTenant(ctx context.Context, t *directory.Tenant) error
 	GetTenant(ctx context.Context, id string) (*directory.Tenant, error)
 	// GetTenantByDomain matches the initial domain, case-insensitively.

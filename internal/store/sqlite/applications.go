@@ -13,7 +13,7 @@ func applicationKey(a *directory.Application) rowKey { return rowKey{a.TenantID,
 // CreateApplication stores an app registration; its id and its appId are
 // each unique in the tenant.
 func (s *Store) CreateApplication(ctx context.Context, a *directory.Application) error {
-	err := s.insert(ctx, `INSERT INTO applications (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
+	err := s.insert(ctx, directoryData, `INSERT INTO applications (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
 		a, a.TenantID, a.ID, nullable(a.AppID))
 	if err != nil {
 		return fmt.Errorf("create application %s: %w", a.ID, err)
@@ -33,8 +33,7 @@ func (s *Store) GetApplication(ctx context.Context, tenantID, id string) (*direc
 
 // GetApplicationByAppID returns an application by client id.
 func (s *Store) GetApplicationByAppID(ctx context.Context, tenantID, appID string) (*directory.Application, error) {
-	a, err := getDoc[directory.Application](ctx, s.db,
-		`SELECT doc FROM applications WHERE tenant_id = ? AND app_id = ?`, tenantID, nullable(appID))
+	a, err := scanDoc[directory.Application](s.stmts.applicationByAppID.QueryRowContext(ctx, tenantID, nullable(appID)))
 	if err != nil {
 		return nil, fmt.Errorf("get application by appId %s: %w", appID, err)
 	}
@@ -53,7 +52,7 @@ func (s *Store) ListApplications(ctx context.Context, tenantID string) ([]*direc
 
 // UpdateApplication applies fn to the stored application atomically.
 func (s *Store) UpdateApplication(ctx context.Context, tenantID, id string, fn func(*directory.Application) error) (*directory.Application, error) {
-	return updateDoc(ctx, s, "update application "+id,
+	return updateDoc(ctx, s, directoryData, "update application "+id,
 		`SELECT doc FROM applications WHERE tenant_id = ? AND id = ?`, []any{tenantID, id},
 		applicationKey, fn,
 		func(tx *sql.Tx, a *directory.Application, doc string) error {
@@ -69,7 +68,7 @@ func (s *Store) UpdateApplication(ctx context.Context, tenantID, id string, fn f
 // objects with their own lifecycle, and keeps the extension values users
 // hold, invisible once their definition is gone.
 func (s *Store) DeleteApplication(ctx context.Context, tenantID, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, directoryData, func(tx *sql.Tx) error {
 		if err := deleteRow(ctx, tx, `DELETE FROM applications WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 			return err
 		}

@@ -10,7 +10,7 @@ import (
 // CreateAppRoleAssignment stores an assignment. The same app role of the
 // same resource can be assigned to a principal once (Graph answers 409).
 func (s *Store) CreateAppRoleAssignment(ctx context.Context, a *directory.AppRoleAssignment) error {
-	err := s.insert(ctx, `INSERT INTO app_role_assignments
+	err := s.insert(ctx, directoryData, `INSERT INTO app_role_assignments
 		(tenant_id, id, principal_id, resource_id, app_role_id, doc) VALUES (?, ?, ?, ?, ?, ?)`,
 		a, a.TenantID, a.ID, a.PrincipalID, a.ResourceID, a.AppRoleID)
 	if err != nil {
@@ -22,8 +22,7 @@ func (s *Store) CreateAppRoleAssignment(ctx context.Context, a *directory.AppRol
 // ListAppRoleAssignmentsByPrincipal returns the assignments a principal
 // holds (Graph appRoleAssignments).
 func (s *Store) ListAppRoleAssignmentsByPrincipal(ctx context.Context, tenantID, principalID string) ([]*directory.AppRoleAssignment, error) {
-	as, err := listDocs[directory.AppRoleAssignment](ctx, s.db, `SELECT doc FROM app_role_assignments
-		WHERE tenant_id = ? AND principal_id = ? ORDER BY id`, tenantID, principalID)
+	as, err := scanDocs[directory.AppRoleAssignment](s.stmts.assignmentsByPrincipal.QueryContext(ctx, tenantID, principalID))
 	if err != nil {
 		return nil, fmt.Errorf("list app role assignments of principal %s: %w", principalID, err)
 	}
@@ -43,7 +42,7 @@ func (s *Store) ListAppRoleAssignmentsByResource(ctx context.Context, tenantID, 
 
 // DeleteAppRoleAssignment deletes an assignment by id.
 func (s *Store) DeleteAppRoleAssignment(ctx context.Context, tenantID, id string) error {
-	if err := s.deleteOne(ctx, `DELETE FROM app_role_assignments WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+	if err := s.deleteOne(ctx, directoryData, `DELETE FROM app_role_assignments WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return fmt.Errorf("delete app role assignment %s: %w", id, err)
 	}
 	return nil

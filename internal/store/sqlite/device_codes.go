@@ -17,7 +17,7 @@ func (s *Store) CreateDeviceCode(ctx context.Context, d *grant.DeviceCode) error
 	if err != nil {
 		return fmt.Errorf("create device code: encode document: %w", err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, otherData, func(tx *sql.Tx) error {
 		if _, err := deleteRows(ctx, tx, `DELETE FROM device_codes WHERE user_code = ? AND expires_at <= ?`,
 			nullable(d.UserCode), s.live()); err != nil {
 			return err
@@ -45,7 +45,7 @@ func (s *Store) UpdateDeviceCodeByUserCode(ctx context.Context, userCode string,
 }
 
 func (s *Store) updateDeviceCode(ctx context.Context, query string, key any, fn func(*grant.DeviceCode) error) (*grant.DeviceCode, error) {
-	return updateDoc(ctx, s, "update device code", query, []any{key, s.live()},
+	return updateDoc(ctx, s, otherData, "update device code", query, []any{key, s.live()},
 		func(d *grant.DeviceCode) rowKey { return hashKey(d.Hash) }, fn,
 		func(tx *sql.Tx, d *grant.DeviceCode, doc string) error {
 			_, err := tx.ExecContext(ctx, `UPDATE device_codes SET user_code = ?, expires_at = ?, doc = ? WHERE hash = ?`,

@@ -30,4 +30,14 @@
 //
 // A policy's kind is fixed like its key: an update closure that changes it
 // is rejected, because the policy's assignments carry the kind.
+//
+// Directory version: the directory_version table holds one counter. Every
+// write transaction of a directory object increments it just before it
+// commits (write with directoryData), so it rolls back with a failed write,
+// and every process sharing the file sees it change with the commit.
+//
+// The reads of the token endpoint (tenant, application and service
+// principal by appId, app role assignments by principal, the directory
+// version) run as statements prepared once (statements.go); everything else
+// passes its SQL text per query.
 package sqlite

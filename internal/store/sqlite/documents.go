@@ -25,8 +25,14 @@ type querier interface {
 
 // getDoc decodes the doc column of the single row query selects.
 func getDoc[T any](ctx context.Context, q querier, query string, args ...any) (*T, error) {
+	return scanDoc[T](q.QueryRowContext(ctx, query, args...))
+}
+
+// scanDoc decodes the doc column of a single-row result, from a query or a
+// prepared statement.
+func scanDoc[T any](row *sql.Row) (*T, error) {
 	var doc []byte
-	if err := q.QueryRowContext(ctx, query, args...).Scan(&doc); err != nil {
+	if err := row.Scan(&doc); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}
@@ -42,7 +48,11 @@ func getDoc[T any](ctx context.Context, q querier, query string, args ...any) (*
 // listDocs decodes the doc column of every row query selects. The result is
 // never nil, so an empty list encodes as [] rather than null.
 func listDocs[T any](ctx context.Context, q querier, query string, args ...any) ([]*T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	return scanDocs[T](q.QueryContext(ctx, query, args...))
+}
+
+// scanDocs is listDocs for the rows of a query or a prepared statement.
+func scanDocs[T any](rows *sql.Rows, err error) ([]*T, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -64,12 +74,12 @@ func listDocs[T any](ctx context.Context, q querier, query string, args ...any) 
 
 // insert encodes v and runs query in a write transaction with args followed
 // by the document as the last parameter.
-func (s *Store) insert(ctx context.Context, query string, v any, args ...any) error {
+func (s *Store) insert(ctx context.Context, kind dataKind, query string, v any, args ...any) error {
 	doc, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode document: %w", err)
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, kind, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, query, append(args, string(doc))...)
 		return conflict(err)
 	})
@@ -86,14 +96,14 @@ var errKeyChanged = errors.New("update closure changed the object's key")
 // transaction: it reads the row query selects, applies fn, checks the key
 // is unchanged and hands the encoded result to put. An error from fn is
 // returned unchanged; other errors are wrapped with what.
-func updateDoc[T any](ctx context.Context, s *Store, what string, query string, args []any,
+func updateDoc[T any](ctx context.Context, s *Store, kind dataKind, what string, query string, args []any,
 	key func(*T) rowKey, fn func(*T) error, put func(tx *sql.Tx, v *T, doc string) error,
 ) (*T, error) {
 	var (
 		out   *T
 		fnErr error
 	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, kind, func(tx *sql.Tx) error {
 		v, err := getDoc[T](ctx, tx, query, args...)
 		if err != nil {
 			return err
@@ -147,8 +157,8 @@ func deleteRow(ctx context.Context, tx *sql.Tx, query string, args ...any) error
 }
 
 // deleteOne is deleteRow in its own write transaction.
-func (s *Store) deleteOne(ctx context.Context, query string, args ...any) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+func (s *Store) deleteOne(ctx context.Context, kind dataKind, query string, args ...any) error {
+	return s.write(ctx, kind, func(tx *sql.Tx) error {
 		return deleteRow(ctx, tx, query, args...)
 	})
 }

@@ -12,7 +12,7 @@ import (
 // case-insensitively (Entra refuses extension_…_costCenter next to
 // extension_…_CostCenter).
 func (s *Store) CreateExtensionProperty(ctx context.Context, p *directory.ExtensionProperty) error {
-	err := s.insert(ctx, `INSERT INTO extension_properties (tenant_id, id, app_object_id, name, doc) VALUES (?, ?, ?, ?, ?)`,
+	err := s.insert(ctx, directoryData, `INSERT INTO extension_properties (tenant_id, id, app_object_id, name, doc) VALUES (?, ?, ?, ?, ?)`,
 		p, p.TenantID, p.ID, p.AppObjectID, folded(p.Name))
 	if err != nil {
 		return fmt.Errorf("create extension property %s: %w", p.ID, err)
@@ -49,7 +49,7 @@ func (s *Store) ListExtensionProperties(ctx context.Context, tenantID, appObject
 // its name stay stored: Entra keeps them, invisible, after the definition
 // is gone.
 func (s *Store) DeleteExtensionProperty(ctx context.Context, tenantID, id string) error {
-	if err := s.deleteOne(ctx, `DELETE FROM extension_properties WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+	if err := s.deleteOne(ctx, directoryData, `DELETE FROM extension_properties WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return fmt.Errorf("delete extension property %s: %w", id, err)
 	}
 	return nil

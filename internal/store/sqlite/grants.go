@@ -22,7 +22,7 @@ func hashKey(hash string) rowKey { return rowKey{"", hash} }
 
 // CreateAuthRequest stores a pending authorization request.
 func (s *Store) CreateAuthRequest(ctx context.Context, r *grant.AuthRequest) error {
-	err := s.insert(ctx, `INSERT INTO auth_requests (id, expires_at, doc) VALUES (?, ?, ?)`,
+	err := s.insert(ctx, otherData, `INSERT INTO auth_requests (id, expires_at, doc) VALUES (?, ?, ?)`,
 		r, r.ID, r.ExpiresAt.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("create auth request: %w", err)
@@ -43,7 +43,7 @@ func (s *Store) GetAuthRequest(ctx context.Context, id string) (*grant.AuthReque
 // DeleteAuthRequest deletes a live authorization request. ErrNotFound tells
 // a caller completing the request that another one already did.
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
-	if err := s.deleteOne(ctx, `DELETE FROM auth_requests WHERE id = ? AND expires_at > ?`, id, s.live()); err != nil {
+	if err := s.deleteOne(ctx, otherData, `DELETE FROM auth_requests WHERE id = ? AND expires_at > ?`, id, s.live()); err != nil {
 		return fmt.Errorf("delete auth request: %w", err)
 	}
 	return nil
@@ -51,7 +51,7 @@ func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
 
 // CreateAuthCode stores an issued authorization code.
 func (s *Store) CreateAuthCode(ctx context.Context, c *grant.AuthCode) error {
-	err := s.insert(ctx, `INSERT INTO auth_codes (hash, expires_at, doc) VALUES (?, ?, ?)`,
+	err := s.insert(ctx, otherData, `INSERT INTO auth_codes (hash, expires_at, doc) VALUES (?, ?, ?)`,
 		c, c.Hash, c.ExpiresAt.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("create auth code: %w", err)
@@ -62,7 +62,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *grant.AuthCode) error {
 // UpdateAuthCode applies fn to a live code atomically; redemption marks it
 // used here, so two concurrent redemptions cannot both see it unused.
 func (s *Store) UpdateAuthCode(ctx context.Context, hash string, fn func(*grant.AuthCode) error) (*grant.AuthCode, error) {
-	return updateDoc(ctx, s, "update auth code",
+	return updateDoc(ctx, s, otherData, "update auth code",
 		`SELECT doc FROM auth_codes WHERE hash = ? AND expires_at > ?`, []any{hash, s.live()},
 		func(c *grant.AuthCode) rowKey { return hashKey(c.Hash) }, fn,
 		func(tx *sql.Tx, c *grant.AuthCode, doc string) error {
@@ -74,7 +74,7 @@ func (s *Store) UpdateAuthCode(ctx context.Context, hash string, fn func(*grant.
 
 // CreateSession stores a sign-in session.
 func (s *Store) CreateSession(ctx context.Context, sess *grant.Session) error {
-	err := s.insert(ctx, `INSERT INTO sessions (hash, expires_at, doc) VALUES (?, ?, ?)`,
+	err := s.insert(ctx, otherData, `INSERT INTO sessions (hash, expires_at, doc) VALUES (?, ?, ?)`,
 		sess, sess.Hash, sess.ExpiresAt.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -94,7 +94,7 @@ func (s *Store) GetSession(ctx context.Context, hash string) (*grant.Session, er
 
 // DeleteSession deletes a live session (sign-out).
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
-	if err := s.deleteOne(ctx, `DELETE FROM sessions WHERE hash = ? AND expires_at > ?`, hash, s.live()); err != nil {
+	if err := s.deleteOne(ctx, otherData, `DELETE FROM sessions WHERE hash = ? AND expires_at > ?`, hash, s.live()); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -108,7 +108,7 @@ var grantTables = []string{"auth_requests", "auth_codes", "refresh_tokens", "dev
 // records it removed.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, otherData, func(tx *sql.Tx) error {
 		for _, table := range grantTables {
 			n, err := deleteRows(ctx, tx, `DELETE FROM `+table+` WHERE expires_at <= ?`, now.UnixMicro())
 			if err != nil {

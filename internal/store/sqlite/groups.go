@@ -13,7 +13,7 @@ func groupKey(g *directory.Group) rowKey { return rowKey{g.TenantID, g.ID} }
 
 // CreateGroup stores a group. Display names need not be unique (Entra).
 func (s *Store) CreateGroup(ctx context.Context, g *directory.Group) error {
-	err := s.insert(ctx, `INSERT INTO groups (tenant_id, id, doc) VALUES (?, ?, ?)`, g, g.TenantID, g.ID)
+	err := s.insert(ctx, directoryData, `INSERT INTO groups (tenant_id, id, doc) VALUES (?, ?, ?)`, g, g.TenantID, g.ID)
 	if err != nil {
 		return fmt.Errorf("create group %s: %w", g.ID, err)
 	}
@@ -40,7 +40,7 @@ func (s *Store) ListGroups(ctx context.Context, tenantID string) ([]*directory.G
 
 // UpdateGroup applies fn to the stored group atomically.
 func (s *Store) UpdateGroup(ctx context.Context, tenantID, id string, fn func(*directory.Group) error) (*directory.Group, error) {
-	return updateDoc(ctx, s, "update group "+id,
+	return updateDoc(ctx, s, directoryData, "update group "+id,
 		`SELECT doc FROM groups WHERE tenant_id = ? AND id = ?`, []any{tenantID, id},
 		groupKey, fn,
 		func(tx *sql.Tx, _ *directory.Group, doc string) error {
@@ -53,7 +53,7 @@ func (s *Store) UpdateGroup(ctx context.Context, tenantID, id string, fn func(*d
 // foreign key cascades) and its own membership in other groups, and the app
 // role assignments it holds.
 func (s *Store) DeleteGroup(ctx context.Context, tenantID, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, directoryData, func(tx *sql.Tx) error {
 		if err := deleteRow(ctx, tx, `DELETE FROM groups WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func (s *Store) DeleteGroup(ctx context.Context, tenantID, id string) error {
 
 // AddGroupMember adds a direct member (any directory object id) to a group.
 func (s *Store) AddGroupMember(ctx context.Context, tenantID, groupID, memberID string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, directoryData, func(tx *sql.Tx) error {
 		// One statement checks the group and inserts, so no delete can slip
 		// between; the foreign key backs it up.
 		res, err := tx.ExecContext(ctx, `INSERT INTO group_members (tenant_id, group_id, member_id)
@@ -94,7 +94,7 @@ func (s *Store) AddGroupMember(ctx context.Context, tenantID, groupID, memberID 
 
 // RemoveGroupMember removes a direct member; ErrNotFound if it is not one.
 func (s *Store) RemoveGroupMember(ctx context.Context, tenantID, groupID, memberID string) error {
-	err := s.deleteOne(ctx, `DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id = ?`,
+	err := s.deleteOne(ctx, directoryData, `DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id = ?`,
 		tenantID, groupID, memberID)
 	if err != nil {
 		return fmt.Errorf("remove member %s from group %s: %w", memberID, groupID, err)

@@ -12,6 +12,7 @@ import (
 var migrations = []string{
 	migration0001,
 	migration0002,
+	migration0003,
 }
 
 //go:embed migrations/0001_init.sql
@@ -19,6 +20,9 @@ var migration0001 string
 
 //go:embed migrations/0002_extensions_policies.sql
 var migration0002 string
+
+//go:embed migrations/0003_directory_version.sql
+var migration0003 string
 
 // migrate brings the schema up to date. Each migration runs in its own write
 // transaction together with its schema_migrations row, so a failed
@@ -41,7 +45,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for i, m := range migrations {
 		version := i + 1
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.write(ctx, otherData, func(tx *sql.Tx) error {
 			var applied int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&applied); err != nil {
 				return err

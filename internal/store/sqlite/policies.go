@@ -19,7 +19,7 @@ var errPolicyKindChanged = errors.New("update closure changed the policy's kind"
 // CreatePolicy stores a claims mapping or token lifetime policy; its id is
 // unique in the tenant.
 func (s *Store) CreatePolicy(ctx context.Context, p *directory.Policy) error {
-	err := s.insert(ctx, `INSERT INTO policies (tenant_id, id, kind, doc) VALUES (?, ?, ?, ?)`,
+	err := s.insert(ctx, directoryData, `INSERT INTO policies (tenant_id, id, kind, doc) VALUES (?, ?, ?, ?)`,
 		p, p.TenantID, p.ID, p.Kind)
 	if err != nil {
 		return fmt.Errorf("create policy %s: %w", p.ID, err)
@@ -49,7 +49,7 @@ func (s *Store) ListPolicies(ctx context.Context, tenantID, kind string) ([]*dir
 // UpdatePolicy applies fn to the stored policy atomically. Like the key, the
 // kind may not change.
 func (s *Store) UpdatePolicy(ctx context.Context, tenantID, id string, fn func(*directory.Policy) error) (*directory.Policy, error) {
-	return updateDoc(ctx, s, "update policy "+id,
+	return updateDoc(ctx, s, directoryData, "update policy "+id,
 		`SELECT doc FROM policies WHERE tenant_id = ? AND id = ?`, []any{tenantID, id},
 		policyKey, fn,
 		func(tx *sql.Tx, p *directory.Policy, doc string) error {
@@ -72,7 +72,7 @@ func (s *Store) UpdatePolicy(ctx context.Context, tenantID, id string, fn func(*
 // DeletePolicy deletes a policy with its assignments (the foreign key
 // cascades).
 func (s *Store) DeletePolicy(ctx context.Context, tenantID, id string) error {
-	if err := s.deleteOne(ctx, `DELETE FROM policies WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+	if err := s.deleteOne(ctx, directoryData, `DELETE FROM policies WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 		return fmt.Errorf("delete policy %s: %w", id, err)
 	}
 	return nil

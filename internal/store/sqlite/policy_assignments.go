@@ -20,7 +20,7 @@ func (s *Store) CreatePolicyAssignment(ctx context.Context, a *directory.PolicyA
 	if err != nil {
 		return fmt.Errorf("assign policy %s to %s: encode document: %w", a.PolicyID, a.ObjectID, err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, directoryData, func(tx *sql.Tx) error {
 		// One statement checks the policy and inserts, so no delete can slip
 		// between; the foreign key backs it up.
 		res, err := tx.ExecContext(ctx, `INSERT INTO policy_assignments (tenant_id, policy_id, object_id, kind, doc)
@@ -45,7 +45,7 @@ func (s *Store) CreatePolicyAssignment(ctx context.Context, a *directory.PolicyA
 // DeletePolicyAssignment removes a policy from an object; ErrNotFound if it
 // is not assigned there.
 func (s *Store) DeletePolicyAssignment(ctx context.Context, tenantID, policyID, objectID string) error {
-	err := s.deleteOne(ctx, `DELETE FROM policy_assignments WHERE tenant_id = ? AND policy_id = ? AND object_id = ?`,
+	err := s.deleteOne(ctx, directoryData, `DELETE FROM policy_assignments WHERE tenant_id = ? AND policy_id = ? AND object_id = ?`,
 		tenantID, policyID, objectID)
 	if err != nil {
 		return fmt.Errorf("remove policy %s from %s: %w", policyID, objectID, err)

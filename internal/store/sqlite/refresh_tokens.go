@@ -10,7 +10,7 @@ import (
 
 // CreateRefreshToken stores an issued refresh token.
 func (s *Store) CreateRefreshToken(ctx context.Context, t *grant.RefreshToken) error {
-	err := s.insert(ctx, `INSERT INTO refresh_tokens (hash, family_id, session_id, expires_at, doc) VALUES (?, ?, ?, ?, ?)`,
+	err := s.insert(ctx, otherData, `INSERT INTO refresh_tokens (hash, family_id, session_id, expires_at, doc) VALUES (?, ?, ?, ?, ?)`,
 		t, t.Hash, nullable(t.FamilyID), nullable(t.SessionID), t.ExpiresAt.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("create refresh token: %w", err)
@@ -21,7 +21,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t *grant.RefreshToken) e
 // UpdateRefreshToken applies fn to a live token atomically; rotation marks
 // it rotated here, so a replayed token is detected even under races.
 func (s *Store) UpdateRefreshToken(ctx context.Context, hash string, fn func(*grant.RefreshToken) error) (*grant.RefreshToken, error) {
-	return updateDoc(ctx, s, "update refresh token",
+	return updateDoc(ctx, s, otherData, "update refresh token",
 		`SELECT doc FROM refresh_tokens WHERE hash = ? AND expires_at > ?`, []any{hash, s.live()},
 		func(t *grant.RefreshToken) rowKey { return hashKey(t.Hash) }, fn,
 		func(tx *sql.Tx, t *grant.RefreshToken, doc string) error {
@@ -47,7 +47,7 @@ func (s *Store) DeleteRefreshTokensBySession(ctx context.Context, sessionID stri
 
 func (s *Store) deleteRefreshTokens(ctx context.Context, what, query string, arg any) (int, error) {
 	var n int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, otherData, func(tx *sql.Tx) error {
 		var err error
 		n, err = deleteRows(ctx, tx, query, arg)
 		return err

@@ -13,7 +13,7 @@ func servicePrincipalKey(sp *directory.ServicePrincipal) rowKey { return rowKey{
 // CreateServicePrincipal stores a service principal; its id is unique in the
 // tenant, and so is its appId (one instance of an app per tenant).
 func (s *Store) CreateServicePrincipal(ctx context.Context, sp *directory.ServicePrincipal) error {
-	err := s.insert(ctx, `INSERT INTO service_principals (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
+	err := s.insert(ctx, directoryData, `INSERT INTO service_principals (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
 		sp, sp.TenantID, sp.ID, nullable(sp.AppID))
 	if err != nil {
 		return fmt.Errorf("create service principal %s: %w", sp.ID, err)
@@ -33,8 +33,7 @@ func (s *Store) GetServicePrincipal(ctx context.Context, tenantID, id string) (*
 
 // GetServicePrincipalByAppID returns the tenant's service principal for an app.
 func (s *Store) GetServicePrincipalByAppID(ctx context.Context, tenantID, appID string) (*directory.ServicePrincipal, error) {
-	sp, err := getDoc[directory.ServicePrincipal](ctx, s.db,
-		`SELECT doc FROM service_principals WHERE tenant_id = ? AND app_id = ?`, tenantID, nullable(appID))
+	sp, err := scanDoc[directory.ServicePrincipal](s.stmts.servicePrincipalByAppID.QueryRowContext(ctx, tenantID, nullable(appID)))
 	if err != nil {
 		return nil, fmt.Errorf("get service principal by appId %s: %w", appID, err)
 	}
@@ -53,7 +52,7 @@ func (s *Store) ListServicePrincipals(ctx context.Context, tenantID string) ([]*
 
 // UpdateServicePrincipal applies fn to the stored service principal atomically.
 func (s *Store) UpdateServicePrincipal(ctx context.Context, tenantID, id string, fn func(*directory.ServicePrincipal) error) (*directory.ServicePrincipal, error) {
-	return updateDoc(ctx, s, "update service principal "+id,
+	return updateDoc(ctx, s, directoryData, "update service principal "+id,
 		`SELECT doc FROM service_principals WHERE tenant_id = ? AND id = ?`, []any{tenantID, id},
 		servicePrincipalKey, fn,
 		func(tx *sql.Tx, sp *directory.ServicePrincipal, doc string) error {
@@ -68,7 +67,7 @@ func (s *Store) UpdateServicePrincipal(ctx context.Context, tenantID, id string,
 // group memberships and the policies assigned to it: none of them means
 // anything without it.
 func (s *Store) DeleteServicePrincipal(ctx context.Context, tenantID, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, directoryData, func(tx *sql.Tx) error {
 		if err := deleteRow(ctx, tx, `DELETE FROM service_principals WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 			return err
 		}

@@ -22,6 +22,8 @@ type Store struct {
 	// writer holds one token: a write waits for it before it begins a
 	// transaction (see the package comment).
 	writer chan struct{}
+	// stmts are the token endpoint's reads, prepared once.
+	stmts statements
 }
 
 var _ store.Store = (*Store)(nil)
@@ -72,6 +74,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
+	if err := s.stmts.prepare(ctx, db); err != nil {
+		s.stmts.close()
+		db.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -94,12 +101,25 @@ func dsn(path string) string {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmts.close()
 	return s.db.Close()
 }
 
+// dataKind says what a write changes.
+type dataKind int
+
+const (
+	// otherData is security state, signing keys and the schema.
+	otherData dataKind = iota
+	// directoryData is directory objects: the write also increments the
+	// directory version, in its transaction.
+	directoryData
+)
+
 // write runs fn in a write transaction and commits it. Errors from fn are
-// returned unchanged; the transaction is rolled back.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// returned unchanged; the transaction is rolled back, and with it the
+// increment of the directory version of a directoryData write.
+func (s *Store) write(ctx context.Context, kind dataKind, fn func(tx *sql.Tx) error) error {
 	select {
 	case s.writer <- struct{}{}:
 	case <-ctx.Done():
@@ -114,6 +134,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer tx.Rollback() // no-op after Commit; covers a panicking closure
 	if err := fn(tx); err != nil {
 		return err
+	}
+	if kind == directoryData {
+		if _, err := tx.ExecContext(ctx, `UPDATE directory_version SET version = version + 1 WHERE id = 1`); err != nil {
+			return fmt.Errorf("increment directory version: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

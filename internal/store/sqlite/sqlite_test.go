@@ -172,6 +172,34 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	}
 }
 
+// TestDirectoryVersionSharedByProcesses: the version lives in the file, so
+// a store opened separately on it (another process, another replica) sees
+// the writes of the first, which is what caches in front of it rely on.
+func TestDirectoryVersionSharedByProcesses(t *testing.T) {
+	a, path := openFile(t)
+	defer a.Close()
+	ctx := t.Context()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open(%q) a second time = %v", path, err)
+	}
+	defer b.Close()
+	before, err := b.DirectoryVersion(ctx)
+	if err != nil {
+		t.Fatalf("DirectoryVersion() = %v", err)
+	}
+	if err := a.CreateGroup(ctx, &directory.Group{TenantID: "t", ID: "g1"}); err != nil {
+		t.Fatalf("CreateGroup() = %v", err)
+	}
+	after, err := b.DirectoryVersion(ctx)
+	if err != nil {
+		t.Fatalf("DirectoryVersion() = %v", err)
+	}
+	if after <= before {
+		t.Fatalf("DirectoryVersion() of the second store after the first wrote = %d, want more than %d", after, before)
+	}
+}
+
 func TestNewerSchemaRefused(t *testing.T) {
 	s, path := openFile(t)
 	if _, err := s.db.ExecContext(t.Context(), "INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)", len(migrations)+1); err != nil {

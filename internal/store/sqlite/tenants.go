@@ -10,7 +10,7 @@ import (
 // CreateTenant stores a tenant. Its initial domain is unique across tenants,
 // compared case-insensitively.
 func (s *Store) CreateTenant(ctx context.Context, t *directory.Tenant) error {
-	err := s.insert(ctx, `INSERT INTO tenants (id, domain, doc) VALUES (?, ?, ?)`,
+	err := s.insert(ctx, directoryData, `INSERT INTO tenants (id, domain, doc) VALUES (?, ?, ?)`,
 		t, t.ID, folded(t.InitialDomain))
 	if err != nil {
 		return fmt.Errorf("create tenant %s: %w", t.ID, err)
@@ -20,7 +20,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *directory.Tenant) error {
 
 // GetTenant returns the tenant with the given id.
 func (s *Store) GetTenant(ctx context.Context, id string) (*directory.Tenant, error) {
-	t, err := getDoc[directory.Tenant](ctx, s.db, `SELECT doc FROM tenants WHERE id = ?`, id)
+	t, err := scanDoc[directory.Tenant](s.stmts.tenant.QueryRowContext(ctx, id))
 	if err != nil {
 		return nil, fmt.Errorf("get tenant %s: %w", id, err)
 	}

@@ -13,7 +13,7 @@ func userKey(u *directory.User) rowKey { return rowKey{u.TenantID, u.ID} }
 // CreateUser stores a user; its id and its userPrincipalName (compared
 // case-insensitively, as Entra does at sign-in) are each unique in the tenant.
 func (s *Store) CreateUser(ctx context.Context, u *directory.User) error {
-	err := s.insert(ctx, `INSERT INTO users (tenant_id, id, upn, doc) VALUES (?, ?, ?, ?)`,
+	err := s.insert(ctx, directoryData, `INSERT INTO users (tenant_id, id, upn, doc) VALUES (?, ?, ?, ?)`,
 		u, u.TenantID, u.ID, folded(u.UserPrincipalName))
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.ID, err)
@@ -51,7 +51,7 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string) ([]*directory.Us
 // UpdateUser applies fn to the stored user atomically. A renamed
 // userPrincipalName that another user holds is ErrConflict.
 func (s *Store) UpdateUser(ctx context.Context, tenantID, id string, fn func(*directory.User) error) (*directory.User, error) {
-	return updateDoc(ctx, s, "update user "+id,
+	return updateDoc(ctx, s, directoryData, "update user "+id,
 		`SELECT doc FROM users WHERE tenant_id = ? AND id = ?`, []any{tenantID, id},
 		userKey, fn,
 		func(tx *sql.Tx, u *directory.User, doc string) error {
@@ -64,7 +64,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenantID, id string, fn func(*di
 // DeleteUser deletes a user with its group memberships and the app role
 // assignments it holds.
 func (s *Store) DeleteUser(ctx context.Context, tenantID, id string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, directoryData, func(tx *sql.Tx) error {
 		if err := deleteRow(ctx, tx, `DELETE FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
 			return err
 		}

@@ -29,6 +29,10 @@
 //   - Refresh tokens with an empty family or session id are never matched by
 //     DeleteRefreshFamily or DeleteRefreshTokensBySession.
 //   - A device code's user code is free again once the code has expired.
+//   - DirectoryVersion grows with every directory write that succeeds.
+//     Directory writes that fail (conflict, missing object, aborting
+//     closure, rejected key change), reads, and writes of security state
+//     and signing keys leave it alone.
 //
 // Fixtures use UTC times with microsecond precision, so a backend that keeps
 // times in native columns (PostgreSQL timestamptz) round-trips them exactly.
@@ -73,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TenantIsolation", testTenantIsolation},
 		{"UpdateContract", testUpdateContract},
 		{"Concurrency", testConcurrency},
+		{"DirectoryVersion", testDirectoryVersion},
 		{"Copies", testCopies},
 		{"AuthRequests", testAuthRequests},
 		{"AuthCodes", testAuthCodes},
