@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
+	"github.com/gatehouse-id/gatehouse/internal/portal"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
 	"github.com/gatehouse-id/gatehouse/internal/server"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/token"
 )
 
@@ -26,6 +29,8 @@ func runDev(ctx context.Context, args []string) error {
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "plain HTTP listener (browsers, kubelogin, curl)")
 	httpsAddr := fs.String("https-addr", "127.0.0.1:8443", "HTTPS listener with the local CA (MSAL, Azure SDKs, kube-apiserver)")
 	reset := fs.Bool("reset", false, "delete the data directory's contents and seed again")
+	portalAddr := fs.String("portal-addr", "127.0.0.1:8090", "the portal's listener (\"\" to run without the portal)")
+	clusterKubeconfig := fs.String("cluster-kubeconfig", "", "kubeconfig of a dev cluster for the portal (its server and CA; users' own tokens are used); the cluster must trust the HTTPS issuer with the portal's client id as an audience")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +80,14 @@ func runDev(ctx context.Context, args []string) error {
 		{Net: secure, TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}},
 	}
 	httpBase, httpsBase := listeners[0].BaseURL(), listeners[1].BaseURL()
+	var portalLn net.Listener
+	if *portalAddr != "" {
+		if portalLn, err = net.Listen("tcp", *portalAddr); err != nil {
+			plain.Close()
+			secure.Close()
+			return fmt.Errorf("--portal-addr: %w", err)
+		}
+	}
 	publicURLs := []string{httpBase, httpsBase, localhostAlias(httpBase), localhostAlias(httpsBase)}
 	dj := devenv.DevJSON{
 		HTTPBaseURL: httpBase, HTTPSBaseURL: httpsBase, CAFile: absPath(ca.CertFile),
@@ -89,6 +102,20 @@ func runDev(ctx context.Context, args []string) error {
 	// the server can answer.
 	if _, err := server.Handler(cfg); err != nil {
 		return err
+	}
+	if portalLn != nil {
+		portalBase := "http://" + portalLn.Addr().String()
+		p, err := startDevPortal(ctx, reg, st, c.data, log, clock, dj, portalBase, *clusterKubeconfig)
+		if err != nil {
+			return fmt.Errorf("portal: %w", err)
+		}
+		go func() {
+			if err := p.Serve(ctx, portalLn, nil); err != nil {
+				log.Error("portal stopped", "err", err)
+			}
+		}()
+		dj.PortalURL = portalBase
+		dj.PortalClientID = devenv.PortalClientID
 	}
 	path, err := devenv.WriteDevJSON(c.data, dj)
 	if err != nil {
@@ -116,6 +143,9 @@ func printDevBanner(d devenv.DevJSON, path string, took time.Duration) {
 	fmt.Fprintf(&b, "\nGatehouse dev is running (ready in %s)\n\n", took.Round(time.Millisecond))
 	fmt.Fprintf(&b, "  HTTP            %s\n", d.HTTPBaseURL)
 	fmt.Fprintf(&b, "  HTTPS           %s   (CA: %s)\n", d.HTTPSBaseURL, d.CAFile)
+	if d.PortalURL != "" {
+		fmt.Fprintf(&b, "  Portal          %s   (sign in as a demo user)\n", d.PortalURL)
+	}
 	fmt.Fprintf(&b, "  Tenant          %s  (%s)\n", d.TenantID, d.TenantDomain)
 	fmt.Fprintf(&b, "  Issuer v1       %s\n", token.Issuer(d.HTTPBaseURL, d.TenantID, 1))
 	fmt.Fprintf(&b, "  Issuer v2       %s\n", token.Issuer(d.HTTPBaseURL, d.TenantID, 2))
@@ -129,4 +159,32 @@ func printDevBanner(d devenv.DevJSON, path string, took time.Duration) {
 		token.Issuer(d.HTTPBaseURL, d.TenantID, 1), d.ClientID, d.ClientSecret)
 	fmt.Fprintf(&b, "\n  Machine-readable: %s\n\n", path)
 	fmt.Fprint(os.Stdout, b.String())
+}
+
+// startDevPortal builds the portal of `gatehouse dev`: its own app
+// registration in the demo tenant, the demo claims, and the dev cluster when
+// one is given (then it signs in through the HTTPS issuer, which the cluster
+// trusts; otherwise through the HTTP one, which browsers reach without a
+// certificate warning).
+func startDevPortal(ctx context.Context, reg *registry.Registry, st store.Store, dataDir string, log *slog.Logger,
+	clock func() time.Time, dj devenv.DevJSON, portalBase, kubeconfig string) (*portal.Server, error) {
+	bases := []string{portalBase, localhostAlias(portalBase)}
+	demo, err := devenv.EnsurePortalDemo(ctx, reg, dataDir, dj.HTTPBaseURL, bases)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := portalStore(st)
+	if err != nil {
+		return nil, err
+	}
+	cfg := portal.Config{IssuerURL: token.Issuer(dj.HTTPBaseURL, dj.TenantID, 1), ClientID: demo.ClientID,
+		ClientSecret: demo.ClientSecret, RedirectURL: portalBase + "/callback", Logger: log.With("part", "portal"), Clock: clock}
+	if kubeconfig != "" {
+		cfg.IssuerURL, cfg.CAFile = dj.IssuerV1, dj.CAFile
+		cfg.Cluster = portal.ClusterConfig{Kubeconfig: kubeconfig}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return portal.New(ps, cfg)
 }

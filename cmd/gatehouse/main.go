@@ -16,6 +16,7 @@ const usage = `gatehouse: an Entra ID-compatible identity provider for Kubernete
 Usage:
   gatehouse dev     [flags]   start everything with demo data on the embedded store
   gatehouse serve   [flags]   run the identity provider from a config file or flags
+  gatehouse portal  [flags]   the cluster portal: sign in at any OIDC issuer, browse the cluster as yourself
   gatehouse keys rotate       publish a new signing key and promote the next one
   gatehouse kube-authn-config the API server's AuthenticationConfiguration (or EKS arguments, or --oidc-* flags)
   gatehouse kubeconfig        a kubeconfig user signing in through kubelogin
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string) error {
 		return runDev(ctx, args[1:])
 	case "serve":
 		return runServe(ctx, args[1:])
+	case "portal":
+		return runPortal(ctx, args[1:])
 	case "keys":
 		return runKeys(ctx, args[1:])
 	case "bench":

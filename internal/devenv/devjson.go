@@ -23,6 +23,9 @@ type DevJSON struct {
 	IssuerV1                string `json:"issuer_v1"`
 	IssuerV2                string `json:"issuer_v2"`
 	Users                   []User `json:"users"`
+	// PortalURL is the portal's base URL; empty when it runs without one.
+	PortalURL      string `json:"portal_url,omitempty"`
+	PortalClientID string `json:"portal_client_id,omitempty"`
 }
 
 // WriteDevJSON writes dev.json atomically (write to a temporary file, then

@@ -13,13 +13,13 @@
 //     from the closure aborts the update and is returned unchanged. A
 //     closure must not call the store (it may deadlock a backend).
 //   - Security state (auth requests, codes, refresh tokens, device codes,
-//     sessions) past its ExpiresAt is treated as missing, and
-//     DeleteExpired removes it.
+//     sessions, portal sign-ins and portal sessions) past its ExpiresAt is
+//     treated as missing, and DeleteExpired removes it.
 //   - Every directory write that succeeds increments the directory version
-//     in the same transaction; writes of security state and signing keys,
-//     and writes that fail or abort, leave it alone. Caches of directory
-//     reads (store/cache) compare it to notice writes made by other
-//     processes or replicas sharing the backend.
+//     in the same transaction; writes of security state, portal settings
+//     and signing keys, and writes that fail or abort, leave it alone.
+//     Caches of directory reads (store/cache) compare it to notice writes
+//     made by other processes or replicas sharing the backend.
 package store
 
 import (
@@ -29,6 +29,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/grant"
+	"github.com/gatehouse-id/gatehouse/internal/portal/portalstate"
 )
 
 // Sentinel errors.
@@ -42,8 +43,10 @@ type Store interface {
 	Directory
 	Grants
 	Keys
-	// DeleteExpired removes security state whose expiry is at or before now and
-	// reports how many records it removed.
+	Portal
+	// DeleteExpired removes security state (portal sign-ins and sessions
+	// included) whose expiry is at or before now and reports how many
+	// records it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 	Close() error
 }
@@ -164,6 +167,47 @@ type Grants interface {
 	CreateSession(ctx context.Context, s *grant.Session) error
 	GetSession(ctx context.Context, hash string) (*grant.Session, error)
 	DeleteSession(ctx context.Context, hash string) error
+}
+
+// Portal stores the state of the cluster portal: exactly the methods of
+// portal.Store (internal/portal; cmd/gatehouse asserts at compile time that
+// Store satisfies it). Pending sign-ins and sessions are security state keyed
+// by hashes, like Grants; settings are per user. Keeping them here rather than
+// in process memory lets portal replicas behind one load balancer share
+// them. The record types live in portalstate so that this package need not
+// import the portal.
+type Portal interface {
+	// CreatePortalLogin stores a pending sign-in, keyed by StateHash.
+	CreatePortalLogin(ctx context.Context, l *portalstate.LoginRequest) error
+	// UpdatePortalLogin applies fn to a live sign-in, by StateHash. The
+	// callback marks it used; a used one stays until it expires, so a
+	// replayed state is recognised as reused rather than unknown.
+	UpdatePortalLogin(ctx context.Context, stateHash string, fn func(*portalstate.LoginRequest) error) (*portalstate.LoginRequest, error)
+
+	// CreatePortalSession stores a new session, keyed by Hash.
+	CreatePortalSession(ctx context.Context, s *portalstate.Session) error
+	// GetPortalSession returns a live session.
+	GetPortalSession(ctx context.Context, hash string) (*portalstate.Session, error)
+	// UpdatePortalSession applies fn to a live session (token refresh).
+	UpdatePortalSession(ctx context.Context, hash string, fn func(*portalstate.Session) error) (*portalstate.Session, error)
+	// DeletePortalSession removes a session, expired or not. Unlike the
+	// other deletes, a missing session is not an error: sign-out ends the
+	// session whether or not another replica, a second tab or expiry got
+	// there first.
+	DeletePortalSession(ctx context.Context, hash string) error
+
+	// GetPortalSettings returns a user's settings, keyed by (issuer,
+	// subject). Settings never expire. Any strings are keys, empty ones
+	// included: the portal's readiness check reads ("", "readyz") and
+	// expects ErrNotFound.
+	GetPortalSettings(ctx context.Context, issuer, subject string) (*portalstate.Settings, error)
+	// UpdatePortalSettings creates or updates a user's settings atomically:
+	// fn receives the stored value or, when there is none, a zero Settings
+	// with Issuer and Subject set (CreatedAt zero tells it the settings are
+	// new). Two first sign-ins racing on replicas both succeed, the second
+	// seeing the first's settings. A closure that changes Issuer or Subject
+	// is rejected.
+	UpdatePortalSettings(ctx context.Context, issuer, subject string, fn func(*portalstate.Settings) error) (*portalstate.Settings, error)
 }
 
 // Key states. A key is published in JWKS while next or active or retired,

@@ -16,7 +16,8 @@
 //	ListPolicyAssignmentsByObject
 //
 // Every other method passes straight through, so security state (codes,
-// refresh tokens, sessions) and signing keys are never cached.
+// refresh tokens, sessions), the portal's sign-ins, sessions and settings,
+// and signing keys are never cached.
 //
 // # Staying correct across replicas
 //

@@ -17,16 +17,18 @@
 // retries where a Go handover takes microseconds; busy_timeout still covers
 // other processes sharing the file.
 //
-// Update closures may not change an object's key (tenant id and id, a grant's
-// hash, a signing key's kid): the row is addressed by that key, so such an
-// update is rejected with an error and nothing is written. Other unique keys
-// (appId, userPrincipalName, user code) may change and return
-// store.ErrConflict when the new value is taken.
+// Update closures may not change an object's key (tenant id and id, a
+// grant's or portal session's hash, a portal sign-in's state hash, portal
+// settings' issuer and subject, a signing key's kid): the row is addressed
+// by that key, so such an update is rejected with an error and nothing is
+// written. Other unique keys (appId, userPrincipalName, user code) may
+// change and return store.ErrConflict when the new value is taken.
 //
 // Deletes of a missing (or, for security state, expired) object return
-// store.ErrNotFound. Lists are ordered by id (signing keys by creation
-// time), except that extension properties, policies and policy assignments
-// come in creation order, which a seq column records.
+// store.ErrNotFound, except DeletePortalSession, which store.Portal defines
+// as succeeding for a missing session. Lists are ordered by id (signing keys
+// by creation time), except that extension properties, policies and policy
+// assignments come in creation order, which a seq column records.
 //
 // A policy's kind is fixed like its key: an update closure that changes it
 // is rejected, because the policy's assignments carry the kind.

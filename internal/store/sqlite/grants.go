@@ -100,8 +100,10 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	return nil
 }
 
-// grantTables lists every table of security state, for DeleteExpired.
-var grantTables = []string{"auth_requests", "auth_codes", "refresh_tokens", "device_codes", "sessions"}
+// expiringTables lists every table of security state, for DeleteExpired:
+// the grants', and the portal's sign-ins and sessions (portal.go).
+var expiringTables = []string{"auth_requests", "auth_codes", "refresh_tokens", "device_codes", "sessions",
+	"portal_logins", "portal_sessions"}
 
 // DeleteExpired removes the security state that expired at or before now
 // (the same records reads already treat as missing) and reports how many
@@ -109,7 +111,7 @@ var grantTables = []string{"auth_requests", "auth_codes", "refresh_tokens", "dev
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	err := s.write(ctx, otherData, func(tx *sql.Tx) error {
-		for _, table := range grantTables {
+		for _, table := range expiringTables {
 			n, err := deleteRows(ctx, tx, `DELETE FROM `+table+` WHERE expires_at <= ?`, now.UnixMicro())
 			if err != nil {
 				return fmt.Errorf("%s: %w", table, err)

@@ -13,6 +13,7 @@ var migrations = []string{
 	migration0001,
 	migration0002,
 	migration0003,
+	migration0004,
 }
 
 //go:embed migrations/0001_init.sql
@@ -23,6 +24,9 @@ var migration0002 string
 
 //go:embed migrations/0003_directory_version.sql
 var migration0003 string
+
+//go:embed migrations/0004_portal.sql
+var migration0004 string
 
 // migrate brings the schema up to date. Each migration runs in its own write
 // transaction together with its schema_migrations row, so a failed

@@ -242,11 +242,11 @@ func directoryWrites() []versionStep {
 	}
 }
 
-// otherCalls are directory reads and writes of security state and signing
-// keys, none of which may change the directory version.
+// otherCalls are directory reads and writes of security state, signing keys
+// and the portal's state, none of which may change the directory version.
 func otherCalls() []versionStep {
 	exp := live()
-	return []versionStep{
+	return append([]versionStep{
 		{name: "GetTenant", call: func(s store.Store, ctx context.Context) error { return second(s.GetTenant(ctx, tenantA)) }},
 		{name: "ListUsers", call: func(s store.Store, ctx context.Context) error { return second(s.ListUsers(ctx, tenantA)) }},
 		{name: "ListMemberOf", call: func(s store.Store, ctx context.Context) error { return second(s.ListMemberOf(ctx, tenantA, "u1")) }},
@@ -313,5 +313,5 @@ func otherCalls() []versionStep {
 		{name: "DeleteExpired", call: func(s store.Store, ctx context.Context) error {
 			return second(s.DeleteExpired(ctx, created.AddDate(100, 0, 0)))
 		}},
-	}
+	}, portalCalls()...)
 }

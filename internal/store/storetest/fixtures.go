@@ -5,6 +5,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/grant"
+	"github.com/gatehouse-id/gatehouse/internal/portal/portalstate"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
@@ -273,5 +274,68 @@ func newSigningKey(kid, state string, createdAt time.Time) *store.SigningKey {
 		CertDER:       []byte("cert-" + kid),
 		CreatedAt:     createdAt,
 		RetireAfter:   createdAt.AddDate(0, 3, 0),
+	}
+}
+
+// portalIssuer is the issuer of the portal fixtures' users.
+const portalIssuer = "https://login.example/" + tenantA + "/v2.0"
+
+func newPortalLogin(stateHash string, expiresAt time.Time) *portalstate.LoginRequest {
+	return &portalstate.LoginRequest{
+		StateHash:    stateHash,
+		BrowserHash:  "browser-" + stateHash,
+		Nonce:        "nonce-1",
+		PKCEVerifier: "verifier-1",
+		ReturnTo:     "/account",
+		CreatedAt:    created,
+		ExpiresAt:    expiresAt,
+	}
+}
+
+func newPortalSession(hash string, expiresAt time.Time) *portalstate.Session {
+	refreshed := created.Add(time.Minute)
+	return &portalstate.Session{
+		Hash:               hash,
+		ID:                 "psid-" + hash,
+		Issuer:             portalIssuer,
+		Subject:            "alice",
+		CSRFToken:          "csrf-" + hash,
+		IDToken:            "id-token",
+		IDTokenExp:         created.Add(time.Hour),
+		AccessToken:        "access-token",
+		RefreshToken:       "refresh-token",
+		IDTokenIssuedAt:    created,
+		RefreshLease:       "lease-1",
+		RefreshLeaseUntil:  created.Add(30 * time.Second),
+		NoIDTokenOnRefresh: true,
+		Profile: portalstate.Profile{
+			Name:                  "Alice",
+			Username:              "alice@contoso.com",
+			Email:                 "alice@contoso.com",
+			Picture:               "https://cdn.example/alice.png",
+			Groups:                []string{"developers"},
+			Namespaces:            []string{"team-a", "team-b"},
+			NamespaceClaimPresent: true,
+		},
+		AuthenticatedAt: created,
+		RefreshedAt:     &refreshed,
+		ExpiresAt:       expiresAt,
+	}
+}
+
+func newPortalSettings(issuer, subject string) *portalstate.Settings {
+	return &portalstate.Settings{
+		Issuer:                 issuer,
+		Subject:                subject,
+		DefaultNamespace:       "team-a",
+		DefaultNamespaceSource: portalstate.SourceClaim,
+		AllowedNamespaces: []portalstate.AllowedNamespace{
+			{Name: "team-a", Source: portalstate.SourceClaim},
+			{Name: "platform", Source: portalstate.SourceDeployment},
+		},
+		LastClaim:             []string{"team-a"},
+		LastDeploymentDefault: "platform",
+		CreatedAt:             created,
+		UpdatedAt:             created.Add(time.Minute),
 	}
 }

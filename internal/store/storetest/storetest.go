@@ -8,9 +8,12 @@
 //     Create, or the value an update closure received, after the update
 //     returned) never changes what is stored.
 //   - Deletes of a missing object return ErrNotFound; for security state an
-//     expired object counts as missing.
+//     expired object counts as missing. DeletePortalSession is the
+//     exception: a missing or expired portal session is deleted without
+//     error (store.Portal).
 //   - An update closure that changes the object's key (tenant id, id, hash,
-//     kid) or a policy's kind is rejected with an error and nothing is
+//     kid, a portal sign-in's state hash, portal settings' issuer and
+//     subject) or a policy's kind is rejected with an error and nothing is
 //     written.
 //   - Deleting a user, group or service principal removes its group
 //     memberships and the app role assignments it holds; deleting a service
@@ -29,6 +32,9 @@
 //   - Refresh tokens with an empty family or session id are never matched by
 //     DeleteRefreshFamily or DeleteRefreshTokensBySession.
 //   - A device code's user code is free again once the code has expired.
+//   - Portal settings are created by their first UpdatePortalSettings, keyed
+//     by (issuer, subject) with any strings, the empty issuer included, and
+//     never expire.
 //   - DirectoryVersion grows with every directory write that succeeds.
 //     Directory writes that fail (conflict, missing object, aborting
 //     closure, rejected key change), reads, and writes of security state
@@ -86,6 +92,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", testSessions},
 		{"DeleteExpired", testDeleteExpired},
 		{"SigningKeys", testSigningKeys},
+		{"PortalLogins", testPortalLogins},
+		{"PortalSessions", testPortalSessions},
+		{"PortalSettings", testPortalSettings},
+		{"PortalCopies", testPortalCopies},
+		{"PortalDeleteExpired", testPortalDeleteExpired},
 	}
 	for _, tc := range suite {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, fresh) })

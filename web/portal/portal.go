@@ -1,0 +1,30 @@
+// Package portal holds the page templates and static files (CSS, the small
+// progressive script) of Gatehouse's cluster portal, embedded into the
+// binary. The login host's pages stay in package web.
+package portal
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Templates parses the portal's page templates with the given helpers.
+func Templates(funcs template.FuncMap) (*template.Template, error) {
+	return template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+}
+
+// Static returns the portal's static files rooted at static/.
+func Static() fs.FS {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the embed directive guarantees the folder exists
+	}
+	return sub
+}
