@@ -22,6 +22,7 @@ type commonFlags struct {
 	logJSON    bool
 	logLevel   string
 	timeOffset time.Duration
+	keyRefresh time.Duration
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet, defaultData string) {
@@ -29,6 +30,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, defaultData string) {
 	fs.BoolVar(&c.logJSON, "log-json", false, "write logs as JSON")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&c.timeOffset, "time-offset", 0, "shift the server clock (for testing token expiry in CI, e.g. -2h)")
+	fs.DurationVar(&c.keyRefresh, "key-refresh", 30*time.Second, "how often a running server reloads signing keys (picks up `gatehouse keys rotate` and other replicas' rotations)")
 }
 
 func (c *commonFlags) logger() (*slog.Logger, error) {

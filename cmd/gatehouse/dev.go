@@ -97,7 +97,7 @@ func runDev(ctx context.Context, args []string) error {
 		IssuerV1: token.Issuer(httpsBase, devenv.TenantID, 1), IssuerV2: token.Issuer(httpsBase, devenv.TenantID, 2),
 		Users: secrets.Users,
 	}
-	cfg := server.Config{Store: st, Registry: reg, Keys: km, Logger: log, Clock: clock, PublicURLs: publicURLs}
+	cfg := server.Config{Store: st, Registry: reg, Keys: km, Logger: log, Clock: clock, PublicURLs: publicURLs, KeyRefresh: c.keyRefresh}
 	// Build the handler before announcing, so dev.json appears only when
 	// the server can answer.
 	if _, err := server.Handler(cfg); err != nil {

@@ -112,7 +112,7 @@ func runServe(ctx context.Context, args []string) error {
 		listeners = append(listeners, server.Listener{Net: ln, TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
 	}
 	return server.Run(ctx, server.Config{Store: st, Registry: registry.New(st, clock), Keys: km, Logger: log,
-		Clock: clock, PublicURLs: cfg.PublicURLs}, listeners)
+		Clock: clock, PublicURLs: cfg.PublicURLs, KeyRefresh: c.keyRefresh}, listeners)
 }
 
 func override(dst *string, v string) {

@@ -327,6 +327,8 @@ func TestDoctorGraphDenied(t *testing.T) {
 	g := newGatehouse(t)
 	app := g.graph("POST", "applications", map[string]any{"displayName": "no-graph",
 		"web": map[string]any{"redirectUris": []string{"http://localhost:8000"}}}, http.StatusCreated)
+	// As on Graph, the service principal is a separate object.
+	g.graph("POST", "servicePrincipals", map[string]any{"appId": app["appId"]}, http.StatusCreated)
 	secret := g.graph("POST", "applications/"+app["id"].(string)+"/addPassword",
 		map[string]any{"passwordCredential": map[string]any{"displayName": "doctor test"}}, http.StatusOK)
 

@@ -287,8 +287,9 @@ func (m *Manager) PublicKey(kid string) (crypto.PublicKey, bool) {
 
 // Rotate retires the active key, promotes the next key (published since the
 // previous rotation) to active, and creates a new next key. retiredFor is how
-// long the retired key stays published; zero uses the configured default and
-// a negative value drops it from the JWKS at once.
+// long the retired key stays published; zero uses the configured default. A
+// negative value is an emergency rotation: the old key leaves the JWKS at
+// once and a fresh key signs (see below).
 func (m *Manager) Rotate(ctx context.Context, retiredFor time.Duration) (newActive string, err error) {
 	if retiredFor == 0 {
 		retiredFor = m.cfg.RetiredLifetime
@@ -304,12 +305,19 @@ func (m *Manager) Rotate(ctx context.Context, retiredFor time.Duration) (newActi
 			next = k
 		}
 	}
-	if next == nil {
-		// A store without a published next key (for example, restored from
-		// an old backup): create one; it signs from this rotation on.
-		if next, err = m.create(ctx, store.KeyNext); err != nil {
+	emergency := retiredFor < 0
+	if next == nil || emergency {
+		// An emergency rotation (the old key is dropped at once, e.g. it
+		// leaked) makes a brand-new, unpublished key active: relying
+		// parties that cached the JWKS see an unknown kid and refetch, which
+		// also drops the old key from their cache. Promoting the published
+		// next key would let them keep trusting the dropped one. A store
+		// without a next key gets one the same way.
+		created, err := m.create(ctx, store.KeyNext)
+		if err != nil {
 			return "", err
 		}
+		next = created
 	}
 	// Promote first: a crash between the two steps leaves two active keys,
 	// both published, which still verifies every token.
@@ -340,8 +348,10 @@ func (m *Manager) Rotate(ctx context.Context, retiredFor time.Duration) (newActi
 			}
 		}
 	}
-	if _, err := m.create(ctx, store.KeyNext); err != nil {
-		return "", err
+	if !emergency {
+		if _, err := m.create(ctx, store.KeyNext); err != nil {
+			return "", err
+		}
 	}
 	if err := m.Reload(ctx); err != nil {
 		return "", err

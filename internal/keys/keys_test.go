@@ -76,7 +76,7 @@ func TestRotationPublishesBeforeSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newActive, err := m.Rotate(ctx, -time.Second)
+	newActive, err := m.Rotate(ctx, time.Nanosecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestRotationPublishesBeforeSigning(t *testing.T) {
 		t.Fatalf("new active key %s was not published before rotation (published %v)", newActive, published)
 	}
 	if slices.Contains(m.PublishedKIDs(), oldActive) {
-		t.Fatal("rotated-out key still published after --retire-after 0")
+		t.Fatal("rotated-out key still published after its grace period")
 	}
 	if _, err := token.Verify(oldToken, m, time.Now()); err == nil {
 		t.Fatal("a token signed by the dropped key still verifies")
@@ -116,5 +116,29 @@ func TestRetiredKeyStaysPublishedForItsGracePeriod(t *testing.T) {
 	}
 	if _, err := token.Verify(tok, m, time.Now()); err != nil {
 		t.Fatalf("token signed before rotation: %v", err)
+	}
+}
+
+// TestEmergencyRotation: dropping the old key at once makes a fresh,
+// never-published key active, so caches see an unknown kid and refetch.
+func TestEmergencyRotation(t *testing.T) {
+	m := newManager(t, openStore(t))
+	old, published := m.ActiveKID(), m.PublishedKIDs()
+	oldToken, _ := m.Sign([]byte(`{"exp":9999999999}`), false)
+	active, err := m.Rotate(context.Background(), -time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(published, active) {
+		t.Fatalf("emergency rotation activated %s, which was already published; want a fresh key", active)
+	}
+	if slices.Contains(m.PublishedKIDs(), old) {
+		t.Fatal("the old key is still published after an emergency rotation")
+	}
+	if _, err := token.Verify(oldToken, m, time.Now()); err == nil {
+		t.Fatal("a token signed by the dropped key still verifies")
+	}
+	if got := len(m.PublishedKIDs()); got != 2 {
+		t.Fatalf("published %v, want the new active key and the untouched next key", m.PublishedKIDs())
 	}
 }

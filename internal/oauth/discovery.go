@@ -3,6 +3,7 @@ package oauth
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -112,14 +113,14 @@ func (s *Server) handleDiscovery(version int) http.HandlerFunc {
 			s.discovery[key] = doc
 			s.discoveryMu.Unlock()
 		}
-		writeCachedJSON(w, doc)
+		writeCachedJSON(w, doc, 86400)
 	}
 }
 
-func writeCachedJSON(w http.ResponseWriter, doc []byte) {
+func writeCachedJSON(w http.ResponseWriter, doc []byte, maxAge int) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "max-age=86400, private")
+	h.Set("Cache-Control", "max-age="+strconv.Itoa(maxAge)+", private")
 	h.Set("Access-Control-Allow-Origin", "*")
 	w.Write(doc)
 }
@@ -133,7 +134,9 @@ func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeCachedJSON(w, s.keys.JWKS())
+	// Short: relying parties that honour it (the Kubernetes API server's
+	// key set does) then notice a rotation within minutes, not a day.
+	writeCachedJSON(w, s.keys.JWKS(), 300)
 }
 
 // handleInstanceDiscovery answers MSAL's authority validation
@@ -158,5 +161,5 @@ func (s *Server) handleInstanceDiscovery(w http.ResponseWriter, r *http.Request)
 		}},
 	}
 	doc, _ := json.Marshal(body)
-	writeCachedJSON(w, doc)
+	writeCachedJSON(w, doc, 86400)
 }
