@@ -23,6 +23,10 @@ type DevConfig struct {
 	ApplicationObjectID string    `json:"application_object_id"`
 	ServicePrincipalID  string    `json:"service_principal_id"`
 	Users               []DevUser `json:"users"`
+	// PortalURL is the portal's base URL, PortalClientID its app's client
+	// id; both empty when the server runs without the portal.
+	PortalURL      string `json:"portal_url"`
+	PortalClientID string `json:"portal_client_id"`
 }
 
 // DevUser is a seeded user with its password.

@@ -34,6 +34,7 @@ type Option func(*runConfig)
 
 type runConfig struct {
 	timeOffset time.Duration
+	devArgs    []string // WithDevArgs
 }
 
 // WithTimeOffset shifts the server's clock (--time-offset), for example by
@@ -139,6 +140,8 @@ func (s *Server) start(t testing.TB, opts []Option) {
 	if rc.timeOffset != 0 {
 		args = append(args, "--time-offset="+rc.timeOffset.String())
 	}
+	args = append(args, s.portalArgs()...)
+	args = append(args, rc.devArgs...)
 	logPath := filepath.Join(s.logDir, fmt.Sprintf("gatehouse-%d.log", len(s.logs)+1))
 	logFile, err := os.Create(logPath)
 	if err != nil {
