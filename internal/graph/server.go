@@ -84,28 +84,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, gerr)
 		return
 	}
-	var matched *route
-	var params []string
-	var allowed []string // methods the path supports, for 405's Allow
-	for i := range s.routes {
-		p, ok := match(s.routes[i].pattern, segs)
-		if !ok {
-			continue
-		}
-		allowed = append(allowed, s.routes[i].method)
-		if s.routes[i].method == r.Method {
-			matched, params = &s.routes[i], p
-			break
-		}
-	}
+	matched, params, allowed := s.find(r.Method, segs)
 	if matched == nil {
 		if len(allowed) > 0 {
 			// RFC 9110 §15.5.6: a 405 lists the supported methods.
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			s.writeError(w, r, errorf(http.StatusMethodNotAllowed, codeMethod, "The HTTP method '%s' is not allowed for the resource '%s'.", r.Method, strings.TrimPrefix(r.URL.Path, "/v1.0/")))
-			return
 		}
-		s.writeError(w, r, errorf(http.StatusBadRequest, codeParseURI, "Resource not found for the segment '%s'.", lastSegment(segs)))
+		s.writeError(w, r, notRouted(r, segs, allowed))
 		return
 	}
 	c, gerr := s.authenticate(r.Context(), r)
@@ -121,6 +106,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if gerr := matched.handle(req); gerr != nil {
 		s.writeError(w, r, gerr)
 	}
+}
+
+// find returns the route for method and path segments with its wildcard
+// values, or nil and the methods the path supports.
+func (s *Server) find(method string, segs []string) (*route, []string, []string) {
+	var allowed []string // methods the path supports, for 405's Allow
+	for i := range s.routes {
+		p, ok := match(s.routes[i].pattern, segs)
+		if !ok {
+			continue
+		}
+		allowed = append(allowed, s.routes[i].method)
+		if s.routes[i].method == method {
+			return &s.routes[i], p, nil
+		}
+	}
+	return nil, nil, allowed
+}
+
+// notRouted is the error for a request no route takes.
+func notRouted(r *http.Request, segs, allowed []string) *Error {
+	if len(allowed) > 0 {
+		return errorf(http.StatusMethodNotAllowed, codeMethod, "The HTTP method '%s' is not allowed for the resource '%s'.", r.Method, strings.TrimPrefix(r.URL.Path, "/v1.0/"))
+	}
+	return errorf(http.StatusBadRequest, codeParseURI, "Resource not found for the segment '%s'.", lastSegment(segs))
 }
 
 func (s *Server) baseURL(r *http.Request) string {

@@ -70,9 +70,11 @@ type jwtAuthenticator struct {
 }
 
 type issuer struct {
-	URL                  string   `json:"url"`
-	Audiences            []string `json:"audiences"`
-	CertificateAuthority string   `json:"certificateAuthority,omitempty"`
+	URL       string   `json:"url"`
+	Audiences []string `json:"audiences"`
+	// AudienceMatchPolicy must be MatchAny when there are several audiences.
+	AudienceMatchPolicy  string `json:"audienceMatchPolicy,omitempty"`
+	CertificateAuthority string `json:"certificateAuthority,omitempty"`
 }
 
 type claimValidation struct {
@@ -104,6 +106,9 @@ func AuthenticationConfiguration(o AuthnOptions) ([]byte, error) {
 		return nil, err
 	}
 	j := jwtAuthenticator{Issuer: issuer{URL: o.IssuerURL, Audiences: o.Audiences, CertificateAuthority: o.CAPEM}}
+	if len(o.Audiences) > 1 {
+		j.Issuer.AudienceMatchPolicy = "MatchAny"
+	}
 	if o.RequiredTenantID != "" {
 		j.ClaimValidationRules = []claimValidation{{Claim: "tid", RequiredValue: o.RequiredTenantID}}
 	}

@@ -120,3 +120,18 @@ contexts:
 		t.Errorf("the old gatehouse user was not replaced:\n%s", s)
 	}
 }
+
+func TestSeveralAudiencesMatchAny(t *testing.T) {
+	o := opts()
+	o.Audiences = []string{"a", "b"}
+	out, err := AuthenticationConfiguration(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "audienceMatchPolicy: MatchAny") {
+		t.Fatalf("two audiences without audienceMatchPolicy MatchAny (kube-apiserver refuses that):\n%s", out)
+	}
+	if one, _ := AuthenticationConfiguration(opts()); strings.Contains(string(one), "audienceMatchPolicy") {
+		t.Fatalf("one audience should not set audienceMatchPolicy:\n%s", one)
+	}
+}

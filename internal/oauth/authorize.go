@@ -81,7 +81,7 @@ func (s *Server) handleAuthorize(version int) http.HandlerFunc {
 			return
 		}
 		s.renderSignIn(w, r, signInPage{Action: "/" + e.Segment + "/login", RequestID: areq.ID,
-			Username: areq.LoginHint, AppName: app.DisplayName, TenantName: e.Tenant.DisplayName})
+			Username: areq.LoginHint, AppName: app.DisplayName, TenantName: e.Tenant.DisplayName, redirectURI: areq.RedirectURI})
 	}
 }
 

@@ -80,8 +80,11 @@ func TestAuthorizationCodeFlowWithGoOIDC(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.Contains(page, `name="password"`) {
 				t.Fatalf("authorize: status %d, want the sign-in form", resp.StatusCode)
 			}
-			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
-				t.Fatalf("sign-in page CSP = %q, want a restrictive policy", csp)
+			// Browsers apply form-action to the redirect that follows the
+			// form post, so the client's origin must be allowed.
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") ||
+				!strings.Contains(csp, "form-action 'self' http://localhost:8000") {
+				t.Fatalf("sign-in page CSP = %q, want a restrictive policy whose form-action allows the redirect URI's origin", csp)
 			}
 			resp, _ = b.signIn(e.base, page, user.UserPrincipalName, user.Password)
 			q := codeFrom(t, resp)

@@ -131,22 +131,14 @@ func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*
 	if oerr != nil {
 		return nil, oerr
 	}
-	groups, err := s.reg.UserGroups(ctx, tenant.ID, u.ID)
+	base, err := userTokenBase(ctx, s.reg, tenant, tr.client, tr.clientSP, u)
 	if err != nil {
 		return nil, errServerError(err)
 	}
-	base := token.Request{
-		BaseURL: g.flow.BaseURL, TenantSegment: g.flow.TenantSegment, Tenant: tenant,
-		Client: tr.client, ClientSP: tr.clientSP, ClientAuth: tr.clientAuth, User: u, Groups: groups,
-		Nonce: g.nonce, SessionID: g.sessionID, AuthTime: g.authTime, Now: s.now(), OIDCScopes: sc.OIDC,
-		IPAddr:                clientIP(r),
-		GroupsOverageEndpoint: overageEndpoint(g.flow),
-	}
-	if tr.client.GroupMembershipClaims == directory.GroupClaimsApplicationGroup {
-		if base.AppGroupIDs, err = s.reg.AppGroupIDs(ctx, tenant.ID, tr.clientSP); err != nil {
-			return nil, errServerError(err)
-		}
-	}
+	groups := base.Groups
+	base.BaseURL, base.TenantSegment, base.ClientAuth = g.flow.BaseURL, g.flow.TenantSegment, tr.clientAuth
+	base.Nonce, base.SessionID, base.AuthTime, base.Now, base.OIDCScopes = g.nonce, g.sessionID, g.authTime, s.now(), sc.OIDC
+	base.IPAddr, base.GroupsOverageEndpoint = clientIP(r), overageEndpoint(g.flow)
 	resp := &tokenResponse{version: version, TokenType: "Bearer"}
 
 	at := base
@@ -193,17 +185,8 @@ func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*
 
 // sign applies the audience's policies, builds and signs one token.
 func (s *Server) sign(ctx context.Context, req *token.Request) (string, time.Time, *Error) {
-	if s.policies != nil && req.AudienceSP != nil {
-		cm, err := s.policies.ClaimsMapping(ctx, req.Tenant.ID, req.AudienceSP)
-		if err != nil {
-			return "", time.Time{}, errServerError(err)
-		}
-		req.ClaimsMapping = cm
-		lt, err := s.policies.TokenLifetime(ctx, req.Tenant.ID, req.AudienceApp, req.AudienceSP)
-		if err != nil {
-			return "", time.Time{}, errServerError(err)
-		}
-		req.Lifetime = lt
+	if err := applyPolicies(ctx, s.policies, req); err != nil {
+		return "", time.Time{}, errServerError(err)
 	}
 	t, err := token.Build(req)
 	if errors.Is(err, token.ErrMappedClaimsNotAccepted) {

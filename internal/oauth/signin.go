@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
@@ -20,6 +21,10 @@ const (
 
 type signInPage struct {
 	Title, TenantName, AppName, Action, RequestID, UserCode, Username, Error, CSRF string
+	// redirectURI is where a successful sign-in sends the browser: browsers
+	// apply the page's CSP form-action to that redirect, so its origin must
+	// be allowed there.
+	redirectURI string
 }
 
 // renderSignIn shows the sign-in form with a fresh or existing CSRF token.
@@ -30,7 +35,25 @@ func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, p signInPa
 	if p.Error != "" {
 		status = http.StatusUnauthorized
 	}
-	s.render(w, status, "signin", p)
+	securityHeaders(w.Header(), "", formActionSource(p.redirectURI))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := s.pages.ExecuteTemplate(w, "signin", p); err != nil {
+		s.log.Error("render page", "page", "signin", "err", err)
+	}
+}
+
+// formActionSource is the CSP source for a redirect URI: its origin, or its
+// scheme for the custom schemes of native apps.
+func formActionSource(redirectURI string) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Scheme == "" {
+		return ""
+	}
+	if u.Host == "" {
+		return u.Scheme + ":"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // csrfToken returns the request's CSRF cookie value, setting a new one when
@@ -167,6 +190,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.AppName = s.appName(r, e.Tenant.ID, areq.ClientID)
+		page.redirectURI = areq.RedirectURI
 	} else {
 		var oerr *Error
 		if dev, oerr = s.pendingDevice(r, page.UserCode); oerr != nil {

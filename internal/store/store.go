@@ -44,6 +44,7 @@ type Store interface {
 	Grants
 	Keys
 	Portal
+	Audit
 	// DeleteExpired removes security state (portal sign-ins and sessions
 	// included) whose expiry is at or before now and reports how many
 	// records it removed.
@@ -208,6 +209,51 @@ type Portal interface {
 	// seeing the first's settings. A closure that changes Issuer or Subject
 	// is rejected.
 	UpdatePortalSettings(ctx context.Context, issuer, subject string, fn func(*portalstate.Settings) error) (*portalstate.Settings, error)
+}
+
+// AuditRecord is one entry of a tenant's audit log, shaped like Graph's
+// directoryAudit: who did what to which objects, when, and whether it
+// worked. It records the Graph operation, never a request body (bodies
+// carry passwords and secrets).
+type AuditRecord struct {
+	TenantID string    `json:"tenantId"`
+	ID       string    `json:"id"`
+	Time     time.Time `json:"activityDateTime"`
+	// Activity says what was done, e.g. "Update application – Manifest".
+	Activity string `json:"activityDisplayName"`
+	// Operation is the Graph request that did it, e.g.
+	// "PATCH /v1.0/applications/{id}".
+	Operation string `json:"operation"`
+	// Result is "success" or "failure"; ResultReason the error in words.
+	Result       string `json:"result"`
+	ResultReason string `json:"resultReason,omitempty"`
+	// Actor is the signed-in user who made the change.
+	ActorID   string `json:"actorId"`
+	ActorName string `json:"actorUserPrincipalName"`
+	// Via is the surface the change came through (e.g. "admin centre").
+	Via     string        `json:"via"`
+	Targets []AuditTarget `json:"targetResources"`
+}
+
+// AuditTarget is an object an audited change touched.
+type AuditTarget struct {
+	ID          string `json:"id"`
+	Type        string `json:"type"` // application, servicePrincipal, user, group, policy
+	DisplayName string `json:"displayName"`
+}
+
+// Audit stores the audit log. Records are appended and never changed; they
+// are not directory data (their writes leave the directory version alone)
+// and not security state (they do not expire).
+type Audit interface {
+	// CreateAuditRecord appends a record; ErrConflict when its (tenant, id)
+	// exists.
+	CreateAuditRecord(ctx context.Context, r *AuditRecord) error
+	// ListAuditRecords returns a tenant's records newest first (by Time; of
+	// equal times, the later Create first), at most limit of them (limit <= 0:
+	// all). objectID "" lists the whole tenant's; otherwise only the records
+	// naming the object among their Targets. The list is never nil.
+	ListAuditRecords(ctx context.Context, tenantID, objectID string, limit int) ([]*AuditRecord, error)
 }
 
 // Key states. A key is published in JWKS while next or active or retired,

@@ -14,6 +14,7 @@ var migrations = []string{
 	migration0002,
 	migration0003,
 	migration0004,
+	migration0005,
 }
 
 //go:embed migrations/0001_init.sql
@@ -27,6 +28,9 @@ var migration0003 string
 
 //go:embed migrations/0004_portal.sql
 var migration0004 string
+
+//go:embed migrations/0005_audit.sql
+var migration0005 string
 
 // migrate brings the schema up to date. Each migration runs in its own write
 // transaction together with its schema_migrations row, so a failed

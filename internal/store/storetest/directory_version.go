@@ -313,5 +313,12 @@ func otherCalls() []versionStep {
 		{name: "DeleteExpired", call: func(s store.Store, ctx context.Context) error {
 			return second(s.DeleteExpired(ctx, created.AddDate(100, 0, 0)))
 		}},
-	}, portalCalls()...)
+	}, append(portalCalls(),
+		versionStep{name: "CreateAuditRecord", call: func(s store.Store, ctx context.Context) error {
+			return s.CreateAuditRecord(ctx, newAuditRecord(tenantA, "audit-1", created, "u1"))
+		}},
+		versionStep{name: "ListAuditRecords", call: func(s store.Store, ctx context.Context) error {
+			return second(s.ListAuditRecords(ctx, tenantA, "", 0))
+		}},
+	)...)
 }

@@ -35,6 +35,9 @@
 //   - Portal settings are created by their first UpdatePortalSettings, keyed
 //     by (issuer, subject) with any strings, the empty issuer included, and
 //     never expire.
+//   - Audit records are listed newest first, records of equal times in
+//     reverse order of their Create calls; by object, a record is listed once
+//     however many of its targets name the object. They never expire.
 //   - DirectoryVersion grows with every directory write that succeeds.
 //     Directory writes that fail (conflict, missing object, aborting
 //     closure, rejected key change), reads, and writes of security state
@@ -97,6 +100,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PortalSettings", testPortalSettings},
 		{"PortalCopies", testPortalCopies},
 		{"PortalDeleteExpired", testPortalDeleteExpired},
+		{"AuditRecords", testAuditRecords},
 	}
 	for _, tc := range suite {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, fresh) })
