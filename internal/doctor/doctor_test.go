@@ -21,10 +21,10 @@ import (
 // configuration that trusts the v1 issuer for the app.
 func (g *gatehouse) config(t *testing.T) doctor.Config {
 	return doctor.Config{
-		Issuer: g.issuerV1(), ClientID: devenv.AppClientID, ClientSecret: g.secret,
-		Username: g.users[0].UserPrincipalName, Password: g.users[0].Password,
-		ExpectLifetime: 4 * time.Hour, KubeAuthnConfig: writeKubeAuthn(t, g.issuerV1(), devenv.AppClientID),
-		Client: g.client(),
+		Issuer: g.Issuer(1), ClientID: devenv.AppClientID, ClientSecret: g.Secret,
+		Username: g.Users[0].UserPrincipalName, Password: g.Users[0].Password,
+		ExpectLifetime: 4 * time.Hour, KubeAuthnConfig: writeKubeAuthn(t, g.Issuer(1), devenv.AppClientID),
+		Client: g.Client(),
 	}
 }
 
@@ -175,7 +175,7 @@ func TestDoctorDiagnoses(t *testing.T) {
 		{
 			name: "audience not in the API server's config",
 			config: func(g *gatehouse, c *doctor.Config) {
-				c.KubeAuthnConfig = writeKubeAuthn(t, g.issuerV1(), "kubernetes")
+				c.KubeAuthnConfig = writeKubeAuthn(t, g.Issuer(1), "kubernetes")
 			},
 			id:     "kube_authn",
 			status: doctor.StatusProblem,
@@ -184,7 +184,7 @@ func TestDoctorDiagnoses(t *testing.T) {
 		{
 			name: "API server's issuer lacks the slash",
 			config: func(g *gatehouse, c *doctor.Config) {
-				c.KubeAuthnConfig = writeKubeAuthn(t, strings.TrimSuffix(g.issuerV1(), "/"), devenv.AppClientID)
+				c.KubeAuthnConfig = writeKubeAuthn(t, strings.TrimSuffix(g.Issuer(1), "/"), devenv.AppClientID)
 			},
 			id:     "kube_authn",
 			status: doctor.StatusProblem,
@@ -255,7 +255,7 @@ func TestDoctorGivenToken(t *testing.T) {
 	// The doctor does not print the token; get one the way a user would
 	// with kubelogin --grant-type=password and hand it over.
 	cfg := g.config(t)
-	cfg.Token = g.idToken()
+	cfg.Token = g.IDToken()
 	cfg.Username, cfg.Password = "", ""
 	rep := run(t, cfg)
 	if rep.Count(doctor.StatusProblem) != 0 || rep.Count(doctor.StatusOK) != 9 {
@@ -313,7 +313,7 @@ func TestDoctorPrintedFixWorks(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no PATCH command in the fix:\n%s", c.Fix)
 	}
-	g.graph("PATCH", strings.TrimPrefix(m[1], g.base+"/v1.0/"), json.RawMessage(m[2]), http.StatusNoContent)
+	g.graph("PATCH", strings.TrimPrefix(m[1], g.Base+"/v1.0/"), json.RawMessage(m[2]), http.StatusNoContent)
 	rep := run(t, g.config(t))
 	if c, _ := rep.Check("claim:picture"); c.Status != doctor.StatusOK {
 		t.Fatalf("after the printed fix, claim:picture = %s:\n%s", c.Status, text(rep))
@@ -334,7 +334,7 @@ func TestDoctorGraphDenied(t *testing.T) {
 
 	cfg := g.config(t)
 	cfg.ClientID, cfg.ClientSecret = app["appId"].(string), secret["secretText"].(string)
-	cfg.KubeAuthnConfig = writeKubeAuthn(t, g.issuerV1(), cfg.ClientID)
+	cfg.KubeAuthnConfig = writeKubeAuthn(t, g.Issuer(1), cfg.ClientID)
 	rep := run(t, cfg)
 	for id, want := range map[string]struct {
 		status doctor.Status

@@ -2,94 +2,27 @@ package doctor_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
-	"github.com/gatehouse-id/gatehouse/internal/keys"
-	"github.com/gatehouse-id/gatehouse/internal/registry"
-	"github.com/gatehouse-id/gatehouse/internal/server"
-	"github.com/gatehouse-id/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // gatehouse is an in-process Gatehouse with the demo tenant, served over
 // TLS on loopback as the API server requires of issuers.
 type gatehouse struct {
-	t      *testing.T
-	srv    *httptest.Server
-	base   string
-	secret string
-	users  []devenv.User
-	token  string // app-only Graph token
+	*testenv.Env
+	t *testing.T
 }
 
 func newGatehouse(t *testing.T) *gatehouse {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "gatehouse.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km, err := keys.NewManager(ctx, keys.Config{Store: st})
-	if err != nil {
-		t.Fatalf("keys: %v", err)
-	}
-	reg := registry.New(st, nil)
-	secrets, err := devenv.Seed(ctx, reg, dir)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	g := &gatehouse{t: t, secret: secrets.ClientSecret, users: secrets.Users}
-	g.srv = httptest.NewUnstartedServer(nil)
-	g.base = "https://" + g.srv.Listener.Addr().String()
-	h, err := server.Handler(server.Config{Store: st, Registry: reg, Keys: km,
-		Logger: slog.New(slog.DiscardHandler), PublicURLs: []string{g.base}})
-	if err != nil {
-		t.Fatalf("handler: %v", err)
-	}
-	g.srv.Config.Handler = h
-	g.srv.StartTLS()
-	t.Cleanup(g.srv.Close)
-	return g
-}
-
-func (g *gatehouse) issuerV1() string { return g.base + "/" + devenv.TenantID + "/" }
-
-func (g *gatehouse) client() *http.Client { return g.srv.Client() }
-
-// graphToken is the guide's step 4: an app-only token for Graph with
-// client credentials on the v2 endpoint.
-func (g *gatehouse) graphToken() string {
-	g.t.Helper()
-	if g.token != "" {
-		return g.token
-	}
-	form := url.Values{"client_id": {devenv.AppClientID}, "client_secret": {g.secret},
-		"scope": {"https://graph.microsoft.com/.default"}, "grant_type": {"client_credentials"}}
-	resp, err := g.client().PostForm(g.base+"/"+devenv.TenantID+"/oauth2/v2.0/token", form)
-	if err != nil {
-		g.t.Fatalf("client credentials: %v", err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.AccessToken == "" {
-		g.t.Fatalf("client credentials: status %d, no access_token", resp.StatusCode)
-	}
-	g.token = body.AccessToken
-	return g.token
+	return &gatehouse{Env: testenv.Start(t, testenv.WithTLS()), t: t}
 }
 
 // graph calls the Graph API and fails the test unless the status is want.
@@ -100,10 +33,10 @@ func (g *gatehouse) graph(method, path string, body any, want int) map[string]an
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, g.base+"/v1.0/"+path, rd)
-	req.Header.Set("Authorization", "Bearer "+g.graphToken())
+	req, _ := http.NewRequest(method, g.Base+"/v1.0/"+path, rd)
+	req.Header.Set("Authorization", "Bearer "+g.GraphToken())
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := g.client().Do(req)
+	resp, err := g.Client().Do(req)
 	if err != nil {
 		g.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -137,7 +70,7 @@ var guideValues = map[string]string{"default_namespace": "team-a", "picture": "h
 // apply does the guide's setup through the Graph API, as its curl commands do.
 func (g *gatehouse) apply(s setup) {
 	g.t.Helper()
-	user := g.users[0].ID
+	user := g.Users[0].ID
 	for _, name := range s.extensions {
 		g.graph("POST", "applications/"+devenv.AppObjectID+"/extensionProperties",
 			map[string]any{"name": name, "dataType": "String", "targetObjects": []string{"User"}}, http.StatusCreated)
@@ -174,24 +107,4 @@ func (g *gatehouse) apply(s setup) {
 // extension is the extension's name as Graph returns it in step 5.
 func extension(name string) string {
 	return "extension_" + strings.ReplaceAll(devenv.AppClientID, "-", "") + "_" + name
-}
-
-// idToken signs the demo user in with the password grant on the v1
-// endpoint, as kubelogin --grant-type=password does.
-func (g *gatehouse) idToken() string {
-	g.t.Helper()
-	form := url.Values{"grant_type": {"password"}, "client_id": {devenv.AppClientID}, "client_secret": {g.secret},
-		"username": {g.users[0].UserPrincipalName}, "password": {g.users[0].Password}, "scope": {"openid"}}
-	resp, err := g.client().PostForm(g.base+"/"+devenv.TenantID+"/oauth2/token", form)
-	if err != nil {
-		g.t.Fatalf("password grant: %v", err)
-	}
-	defer resp.Body.Close()
-	var body struct {
-		IDToken string `json:"id_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.IDToken == "" {
-		g.t.Fatalf("password grant: status %d, no id_token", resp.StatusCode)
-	}
-	return body.IDToken
 }

@@ -89,49 +89,17 @@ func nullIfEmpty(s string) any {
 
 // app resolves the application a path addresses: an object id, or
 // appIDKey+<client id> from applications(appId='…').
-func (r *request) app(s *Server, key string) (*directory.Application, *Error) {
+func (s *Server) app(r *request, key string) (*directory.Application, *Error) {
 	st := s.reg.Store()
-	var (
-		a   *directory.Application
-		err error
-	)
-	if appID, ok := strings.CutPrefix(key, appIDKey); ok {
-		a, err = st.GetApplicationByAppID(r.ctx, r.caller.TenantID, strings.ToLower(appID))
-	} else {
-		a, err = st.GetApplication(r.ctx, r.caller.TenantID, strings.ToLower(key))
-	}
-	if err != nil {
-		return nil, fromDomain(err, strings.TrimPrefix(key, appIDKey))
-	}
-	return a, nil
+	return byKey(r, key, st.GetApplication, st.GetApplicationByAppID)
 }
 
 func (s *Server) listApplications(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	apps, err := s.reg.Store().ListApplications(r.ctx, r.caller.TenantID)
-	if err != nil {
-		return fromDomain(err, "")
-	}
-	items := make([]map[string]any, len(apps))
-	for i, a := range apps {
-		items[i] = renderApplication(a)
-	}
-	return r.writeCollection("applications", items, q)
+	return listEntities(r, "applications", s.reg.Store().ListApplications, renderApplication)
 }
 
 func (s *Server) getApplication(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	a, gerr := r.app(s, r.params[0])
-	if gerr != nil {
-		return gerr
-	}
-	return r.writeEntity(http.StatusOK, "applications/$entity", project(renderApplication(a), q.selected))
+	return getEntity(r, "applications/$entity", s.app, renderApplication)
 }
 
 // applicationPatch is the writable part of an application, as Graph
@@ -191,9 +159,13 @@ func (n *nullable[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// parseApplicationPatch decodes a create/PATCH body, refusing properties
-// the type does not have.
-func parseApplicationPatch(props map[string]json.RawMessage) (*applicationPatch, *Error) {
+// readApplicationPatch reads a create/PATCH body, refusing properties the
+// type does not have.
+func readApplicationPatch(r *request) (*applicationPatch, *Error) {
+	props, gerr := r.readBody()
+	if gerr != nil {
+		return nil, gerr
+	}
 	p := &applicationPatch{}
 	for k, raw := range props {
 		var gerr *Error
@@ -277,11 +249,7 @@ func (p *applicationPatch) apply(a *directory.Application) {
 }
 
 func (s *Server) createApplication(r *request) *Error {
-	props, gerr := r.readBody()
-	if gerr != nil {
-		return gerr
-	}
-	p, gerr := parseApplicationPatch(props)
+	p, gerr := readApplicationPatch(r)
 	if gerr != nil {
 		return gerr
 	}
@@ -312,15 +280,11 @@ func (s *Server) createApplication(r *request) *Error {
 }
 
 func (s *Server) patchApplication(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
-	props, gerr := r.readBody()
-	if gerr != nil {
-		return gerr
-	}
-	p, gerr := parseApplicationPatch(props)
+	p, gerr := readApplicationPatch(r)
 	if gerr != nil {
 		return gerr
 	}
@@ -335,7 +299,7 @@ func (s *Server) patchApplication(r *request) *Error {
 }
 
 func (s *Server) deleteApplication(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -355,7 +319,7 @@ func (s *Server) deleteApplication(r *request) *Error {
 }
 
 func (s *Server) addPassword(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -366,12 +330,8 @@ func (s *Server) addPassword(r *request) *Error {
 			StartDateTime *time.Time `json:"startDateTime"`
 		} `json:"passwordCredential"`
 	}
-	if props, gerr := r.readBody(); gerr != nil {
+	if gerr := r.decodeBody("passwordCredential", &body); gerr != nil {
 		return gerr
-	} else if raw, err := json.Marshal(props); err == nil {
-		if gerr := decodeInto(raw, "passwordCredential", &body); gerr != nil {
-			return gerr
-		}
 	}
 	name, lifetime := "", time.Duration(0)
 	if pc := body.PasswordCredential; pc != nil {
@@ -391,7 +351,7 @@ func (s *Server) addPassword(r *request) *Error {
 }
 
 func (s *Server) removePassword(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 func TestApplicationLifecycle(t *testing.T) {
@@ -18,7 +20,7 @@ func TestApplicationLifecycle(t *testing.T) {
 	if !guidRE.MatchString(id) || !guidRE.MatchString(appID) || id == appID {
 		t.Fatalf("created id/appId = %q/%q, want two different GUIDs", id, appID)
 	}
-	if want := e.base + "/v1.0/$metadata#applications/$entity"; r.str("@odata.context") != want {
+	if want := e.Base + "/v1.0/$metadata#applications/$entity"; r.str("@odata.context") != want {
 		t.Errorf("@odata.context = %q, want %q", r.str("@odata.context"), want)
 	}
 	if r.str("displayName") != "portal" || r.str("signInAudience") != "AzureADMyOrg" {
@@ -184,7 +186,7 @@ func TestApplicationPasswords(t *testing.T) {
 		if tr.status != http.StatusOK || tr.str("access_token") == "" {
 			t.Fatalf("client credentials with the new secret: status %d, body %v", tr.status, tr.body)
 		}
-		if c := claimsOf(t, tr.str("access_token")); c["appid"] != appID {
+		if c := testenv.ClaimsOf(t, tr.str("access_token")); c["appid"] != appID {
 			t.Fatalf("token appid = %v, want %s", c["appid"], appID)
 		}
 	})
@@ -242,8 +244,8 @@ func TestIDsAreCaseInsensitive(t *testing.T) {
 // and the secret must end exactly then, whatever the server's clock says.
 func TestPasswordExpiryFollowsServerClock(t *testing.T) {
 	e := newEnv(t)
-	e.clock.Advance(10 * 24 * time.Hour)
-	tok := e.appToken(eksAppID, e.secret) // the cached token would have expired
+	e.Clock.Advance(10 * 24 * time.Hour)
+	tok := e.appToken(eksAppID, e.Secret) // the cached token would have expired
 	end := time.Now().Add(20 * 24 * time.Hour).UTC().Truncate(time.Second)
 	r := e.do("POST", "applications/"+eksObjID+"/addPassword", tok,
 		map[string]any{"passwordCredential": map[string]any{"displayName": "x", "endDateTime": end.Format(time.RFC3339)}})

@@ -13,6 +13,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // TestAuthentication: Graph accepts only Gatehouse-signed, unexpired
@@ -23,7 +24,7 @@ func TestAuthentication(t *testing.T) {
 	if idToken == "" {
 		t.Fatalf("no eks ID token")
 	}
-	valid := e.eksToken()
+	valid := e.GraphToken()
 	tests := []struct {
 		name   string
 		header string // Authorization header; "" sends none
@@ -31,7 +32,7 @@ func TestAuthentication(t *testing.T) {
 	}{
 		{"no token", "", "Access token is empty."},
 		{"empty bearer", "Bearer ", "Access token is empty."},
-		{"other scheme", "Basic " + base64.StdEncoding.EncodeToString([]byte(eksAppID+":"+e.secret)), "Access token is empty."},
+		{"other scheme", "Basic " + base64.StdEncoding.EncodeToString([]byte(eksAppID+":"+e.Secret)), "Access token is empty."},
 		{"garbage", "Bearer not-a-jwt", "Access token validation failure"},
 		{"three garbage parts", "Bearer aaa.bbb.ccc", "Access token validation failure"},
 		{"tampered payload", "Bearer " + tamper(t, valid), "Access token validation failure"},
@@ -56,7 +57,7 @@ func TestAuthentication(t *testing.T) {
 	t.Run("token for another resource", func(t *testing.T) {
 		api := e.registerClient("some-api", nil)
 		wantNoContent(t, e.patch("applications/"+api.ObjectID, map[string]any{"identifierUris": []string{"api://" + api.AppID}}))
-		r := e.postToken(map[string][]string{"client_id": {eksAppID}, "client_secret": {e.secret},
+		r := e.postToken(map[string][]string{"client_id": {eksAppID}, "client_secret": {e.Secret},
 			"scope": {"api://" + api.AppID + "/.default"}, "grant_type": {"client_credentials"}})
 		if r.status != http.StatusOK {
 			t.Fatalf("token for api://%s: status %d, body %v", api.AppID, r.status, r.body)
@@ -74,9 +75,9 @@ func TestAuthentication(t *testing.T) {
 
 	t.Run("expired token", func(t *testing.T) {
 		f := newEnv(t)
-		tok := f.eksToken()
+		tok := f.GraphToken()
 		wantStatus(t, f.do("GET", "applications", tok, nil), http.StatusOK)
-		f.clock.Advance(2 * time.Hour)
+		f.Clock.Advance(2 * time.Hour)
 		wantError(t, f.do("GET", "applications", tok, nil), http.StatusUnauthorized, "InvalidAuthenticationToken", "expired")
 	})
 }
@@ -84,7 +85,7 @@ func TestAuthentication(t *testing.T) {
 // tamper changes one claim of a signed token, keeping the signature.
 func tamper(t *testing.T, jwt string) string {
 	parts := strings.Split(jwt, ".")
-	c := claimsOf(t, jwt)
+	c := testenv.ClaimsOf(t, jwt)
 	c["roles"] = []string{"Directory.ReadWrite.All"}
 	b, _ := json.Marshal(c)
 	parts[1] = base64.RawURLEncoding.EncodeToString(b)
@@ -111,8 +112,8 @@ func foreignToken(t *testing.T, e *env) string {
 		t.Fatal(err)
 	}
 	now := time.Now().Unix()
-	payload, _ := json.Marshal(map[string]any{"aud": directory.GraphIdentifier, "iss": e.base + "/" + e.tenant + "/",
-		"tid": e.tenant, "iat": now, "nbf": now, "exp": now + 3600, "idtyp": "app", "roles": []string{"Application.ReadWrite.All"}})
+	payload, _ := json.Marshal(map[string]any{"aud": directory.GraphIdentifier, "iss": e.Base + "/" + e.Tenant + "/",
+		"tid": e.Tenant, "iat": now, "nbf": now, "exp": now + 3600, "idtyp": "app", "roles": []string{"Application.ReadWrite.All"}})
 	jws, err := signer.Sign(payload)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func TestAppOnlyPermissions(t *testing.T) {
 	}
 	for _, cl := range clients {
 		t.Run(cl.name, func(t *testing.T) {
-			tok, spID := e.eksToken(), eksSPID
+			tok, spID := e.GraphToken(), eksSPID
 			if cl.roles != nil {
 				c := e.registerClient("perm-"+cl.name, cl.roles)
 				tok, spID = e.appToken(c.AppID, c.Secret), c.SPID
@@ -233,7 +234,7 @@ func TestAppOnlyPermissions(t *testing.T) {
 func TestDelegatedPermissions(t *testing.T) {
 	e := newEnv(t)
 	adele, alex := e.delegatedToken(adeleID), e.delegatedToken(alexID)
-	if c := claimsOf(t, adele); c["scp"] == nil || c["idtyp"] == "app" {
+	if c := testenv.ClaimsOf(t, adele); c["scp"] == nil || c["idtyp"] == "app" {
 		t.Fatalf("adele's token is not delegated: %v", c)
 	}
 	t.Run("Global Administrator may write", func(t *testing.T) {
@@ -275,7 +276,7 @@ func TestDelegatedPermissions(t *testing.T) {
 func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 	e := newEnv(t)
 	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
-		r := e.send(request{method: "GET", path: "applications", header: map[string]string{"Authorization": scheme + " " + e.eksToken()}})
+		r := e.send(request{method: "GET", path: "applications", header: map[string]string{"Authorization": scheme + " " + e.GraphToken()}})
 		wantStatus(t, r, http.StatusOK)
 	}
 }

@@ -129,7 +129,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := request{method: tt.method, path: tt.path, token: e.eksToken(), body: tt.body}
+			req := request{method: tt.method, path: tt.path, token: e.GraphToken(), body: tt.body}
 			if tt.status == http.StatusUnsupportedMediaType {
 				req.body = "displayName=x"
 				req.header = map[string]string{"Content-Type": "text/plain"}
@@ -169,7 +169,7 @@ func TestBadInput(t *testing.T) {
 	})
 
 	t.Run("405 names the allowed methods", func(t *testing.T) {
-		r := e.do("PUT", "applications/"+eksObjID, e.eksToken(), `{}`)
+		r := e.do("PUT", "applications/"+eksObjID, e.GraphToken(), `{}`)
 		wantStatus(t, r, http.StatusMethodNotAllowed)
 		allow := r.header.Get("Allow")
 		for _, m := range []string{"GET", "PATCH", "DELETE"} {
@@ -181,7 +181,7 @@ func TestBadInput(t *testing.T) {
 
 	t.Run("client-request-id is echoed", func(t *testing.T) {
 		id := directory.NewID()
-		r := e.send(request{method: "GET", path: "applications/" + unknown, token: e.eksToken(), header: map[string]string{"client-request-id": id}})
+		r := e.send(request{method: "GET", path: "applications/" + unknown, token: e.GraphToken(), header: map[string]string{"client-request-id": id}})
 		ge := wantError(t, r, 404, "Request_ResourceNotFound", "")
 		if ge.Error.InnerError.ClientRequestID != id || r.header.Get("client-request-id") != id {
 			t.Fatalf("client-request-id = %q (header %q), want %q echoed", ge.Error.InnerError.ClientRequestID, r.header.Get("client-request-id"), id)
@@ -192,7 +192,7 @@ func TestBadInput(t *testing.T) {
 	})
 
 	t.Run("a huge body is refused before it is read in full", func(t *testing.T) {
-		r := e.send(request{method: "POST", path: extPath, token: e.eksToken(), body: bytes.Repeat([]byte(" "), 3<<20)})
+		r := e.send(request{method: "POST", path: extPath, token: e.GraphToken(), body: bytes.Repeat([]byte(" "), 3<<20)})
 		wantError(t, r, http.StatusRequestEntityTooLarge, "Request_BadRequest", "")
 	})
 }

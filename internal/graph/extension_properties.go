@@ -16,11 +16,7 @@ func renderExtensionProperty(p *directory.ExtensionProperty) map[string]any {
 }
 
 func (s *Server) listExtensionProperties(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	a, gerr := r.app(s, r.params[0])
+	q, a, gerr := queryAndEntity(r, s.app)
 	if gerr != nil {
 		return gerr
 	}
@@ -28,15 +24,11 @@ func (s *Server) listExtensionProperties(r *request) *Error {
 	if err != nil {
 		return fromDomain(err, a.ID)
 	}
-	items := make([]map[string]any, len(list))
-	for i, p := range list {
-		items[i] = renderExtensionProperty(p)
-	}
-	return r.writeCollection("applications('"+a.ID+"')/extensionProperties", items, q)
+	return r.writeCollection("applications('"+a.ID+"')/extensionProperties", renderAll(list, renderExtensionProperty), q)
 }
 
 func (s *Server) createExtensionProperty(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -71,7 +63,7 @@ func (s *Server) createExtensionProperty(r *request) *Error {
 }
 
 func (s *Server) getExtensionProperty(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -83,7 +75,7 @@ func (s *Server) getExtensionProperty(r *request) *Error {
 }
 
 func (s *Server) deleteExtensionProperty(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}

@@ -13,7 +13,7 @@ func TestExtensionPropertyLifecycle(t *testing.T) {
 	t.Run("list and get", func(t *testing.T) {
 		r := e.get("applications/" + eksObjID + "/extensionProperties")
 		wantStatus(t, r, http.StatusOK)
-		if want := e.base + "/v1.0/$metadata#applications('" + eksObjID + "')/extensionProperties"; r.str("@odata.context") != want {
+		if want := e.Base + "/v1.0/$metadata#applications('" + eksObjID + "')/extensionProperties"; r.str("@odata.context") != want {
 			t.Fatalf("@odata.context = %q, want %q", r.str("@odata.context"), want)
 		}
 		if v := r.values(t); len(v) != 1 || v[0]["id"] != id {

@@ -101,7 +101,7 @@ func TestGraphGolden(t *testing.T) {
 		t.Run(s.file, func(t *testing.T) {
 			r := s.call()
 			wantStatus(t, r, s.status)
-			checkGolden(t, s.file, normalize(t, e.base, r.raw))
+			checkGolden(t, s.file, normalize(t, e.Base, r.raw))
 		})
 	}
 }

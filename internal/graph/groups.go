@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -17,7 +16,7 @@ func renderGroup(g *directory.Group) map[string]any {
 		"createdDateTime": g.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
-func (r *request) group(s *Server, id string) (*directory.Group, *Error) {
+func (s *Server) group(r *request, id string) (*directory.Group, *Error) {
 	g, err := s.reg.Store().GetGroup(r.ctx, r.caller.TenantID, strings.ToLower(id))
 	if err != nil {
 		return nil, fromDomain(err, id)
@@ -26,38 +25,14 @@ func (r *request) group(s *Server, id string) (*directory.Group, *Error) {
 }
 
 func (s *Server) listGroups(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	groups, err := s.reg.Store().ListGroups(r.ctx, r.caller.TenantID)
-	if err != nil {
-		return fromDomain(err, "")
-	}
-	items := make([]map[string]any, len(groups))
-	for i, g := range groups {
-		items[i] = renderGroup(g)
-	}
-	return r.writeCollection("groups", items, q)
+	return listEntities(r, "groups", s.reg.Store().ListGroups, renderGroup)
 }
 
 func (s *Server) getGroup(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	g, gerr := r.group(s, r.params[0])
-	if gerr != nil {
-		return gerr
-	}
-	return r.writeEntity(http.StatusOK, "groups/$entity", project(renderGroup(g), q.selected))
+	return getEntity(r, "groups/$entity", s.group, renderGroup)
 }
 
 func (s *Server) createGroup(r *request) *Error {
-	props, gerr := r.readBody()
-	if gerr != nil {
-		return gerr
-	}
 	var body struct {
 		DisplayName     *string  `json:"displayName"`
 		Description     *string  `json:"description"`
@@ -67,8 +42,7 @@ func (s *Server) createGroup(r *request) *Error {
 		GroupTypes      []string `json:"groupTypes"`
 		OdataType       string   `json:"@odata.type"`
 	}
-	raw, _ := json.Marshal(props)
-	if gerr := decodeInto(raw, "group", &body); gerr != nil {
+	if gerr := r.decodeBody("group", &body); gerr != nil {
 		return gerr
 	}
 	if body.DisplayName == nil || body.MailNickname == nil || body.MailEnabled == nil || body.SecurityEnabled == nil {
@@ -97,7 +71,7 @@ func (s *Server) createGroup(r *request) *Error {
 }
 
 func (s *Server) deleteGroup(r *request) *Error {
-	g, gerr := r.group(s, r.params[0])
+	g, gerr := s.group(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -108,11 +82,7 @@ func (s *Server) deleteGroup(r *request) *Error {
 }
 
 func (s *Server) listGroupMembers(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	g, gerr := r.group(s, r.params[0])
+	q, g, gerr := queryAndEntity(r, s.group)
 	if gerr != nil {
 		return gerr
 	}
@@ -124,17 +94,11 @@ func (s *Server) listGroupMembers(r *request) *Error {
 	items := []map[string]any{}
 	for _, id := range ids {
 		if u, err := st.GetUser(r.ctx, r.caller.TenantID, id); err == nil {
-			m := renderUser(u, nil, nil)
-			m["@odata.type"] = "#microsoft.graph.user"
-			items = append(items, m)
+			items = append(items, withType(renderUser(u, nil, nil), "user"))
 		} else if g, err := st.GetGroup(r.ctx, r.caller.TenantID, id); err == nil {
-			m := renderGroup(g)
-			m["@odata.type"] = "#microsoft.graph.group"
-			items = append(items, m)
+			items = append(items, withType(renderGroup(g), "group"))
 		} else if sp, err := st.GetServicePrincipal(r.ctx, r.caller.TenantID, id); err == nil {
-			m := renderServicePrincipal(sp)
-			m["@odata.type"] = "#microsoft.graph.servicePrincipal"
-			items = append(items, m)
+			items = append(items, withType(renderServicePrincipal(sp), "servicePrincipal"))
 		}
 	}
 	return r.writeCollection("directoryObjects", items, q)
@@ -144,7 +108,7 @@ func (s *Server) listGroupMembers(r *request) *Error {
 // @odata.id (directoryObjects/{id}, users/{id}, groups/{id} or
 // servicePrincipals/{id}).
 func (s *Server) addGroupMember(r *request) *Error {
-	g, gerr := r.group(s, r.params[0])
+	g, gerr := s.group(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -184,7 +148,7 @@ func (s *Server) directoryObjectExists(r *request, id string) bool {
 }
 
 func (s *Server) removeGroupMember(r *request) *Error {
-	g, gerr := r.group(s, r.params[0])
+	g, gerr := s.group(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}

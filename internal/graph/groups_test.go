@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 func TestGroupsAndMembers(t *testing.T) {
@@ -17,7 +19,7 @@ func TestGroupsAndMembers(t *testing.T) {
 	if !guidRE.MatchString(gid) || r.str("displayName") != "sre" || r.str("description") != "on call" || r.obj["securityEnabled"] != true {
 		t.Fatalf("created group = %s", r.raw)
 	}
-	if want := e.base + "/v1.0/$metadata#groups/$entity"; r.str("@odata.context") != want {
+	if want := e.Base + "/v1.0/$metadata#groups/$entity"; r.str("@odata.context") != want {
 		t.Fatalf("@odata.context = %q, want %q", r.str("@odata.context"), want)
 	}
 	if got := do("GET", "groups/"+gid, nil); got.str("mailNickname") != "sre" {
@@ -52,7 +54,7 @@ func TestGroupsAndMembers(t *testing.T) {
 
 	t.Run("add members by $ref", func(t *testing.T) {
 		wantNoContent(t, do("POST", "groups/"+gid+"/members/$ref", ref(graphBase+"/directoryObjects/"+alexID)))
-		wantNoContent(t, do("POST", "groups/"+gid+"/members/%24ref", ref(e.base+"/v1.0/users/"+adeleID)))
+		wantNoContent(t, do("POST", "groups/"+gid+"/members/%24ref", ref(e.Base+"/v1.0/users/"+adeleID)))
 		wantNoContent(t, do("POST", "groups/"+gid+"/members/$ref", ref(graphBase+"/servicePrincipals/"+eksSPID)))
 		want := []string{adeleID, alexID, eksSPID}
 		slices.Sort(want)
@@ -79,7 +81,7 @@ func TestGroupsAndMembers(t *testing.T) {
 		if !found {
 			t.Fatalf("alex memberOf lacks %s", gid)
 		}
-		groups, _ := claimsOf(t, e.eksIDToken(alexID).str("id_token"))["groups"].([]any)
+		groups, _ := testenv.ClaimsOf(t, e.eksIDToken(alexID).str("id_token"))["groups"].([]any)
 		if !slices.Contains(groups, any(gid)) {
 			t.Fatalf("alex's eks ID token groups = %v, want %s among them", groups, gid)
 		}

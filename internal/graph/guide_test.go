@@ -28,7 +28,7 @@ func TestGuideCreateExtensionProperty(t *testing.T) {
 			if got := r.str("name"); got != tt.wantName {
 				t.Errorf("name = %q, want %q (extension_ + appId without dashes + _ + name)", got, tt.wantName)
 			}
-			wantCtx := e.base + "/v1.0/$metadata#applications('" + eksObjID + "')/extensionProperties/$entity"
+			wantCtx := e.Base + "/v1.0/$metadata#applications('" + eksObjID + "')/extensionProperties/$entity"
 			if got := r.str("@odata.context"); got != wantCtx {
 				t.Errorf("@odata.context = %q, want %q", got, wantCtx)
 			}
@@ -71,7 +71,7 @@ func TestGuideUserExtensionValue(t *testing.T) {
 		if _, ok := r.obj["userPrincipalName"]; ok {
 			t.Fatalf("userPrincipalName present although not selected: %s", r.raw)
 		}
-		wantCtx := e.base + "/v1.0/$metadata#users(id,displayName," + defaultNamespaceExt + ")/$entity"
+		wantCtx := e.Base + "/v1.0/$metadata#users(id,displayName," + defaultNamespaceExt + ")/$entity"
 		if got := r.str("@odata.context"); got != wantCtx {
 			t.Fatalf("@odata.context = %q, want %q", got, wantCtx)
 		}
@@ -144,7 +144,7 @@ func TestGuideTokenLifetimePolicy(t *testing.T) {
 	if r.str("displayName") != "Custom Access Token Lifetime" || r.obj["isOrganizationDefault"] != false {
 		t.Errorf("displayName/isOrganizationDefault = %v/%v", r.obj["displayName"], r.obj["isOrganizationDefault"])
 	}
-	if want := e.base + "/v1.0/$metadata#policies/tokenLifetimePolicies/$entity"; r.str("@odata.context") != want {
+	if want := e.Base + "/v1.0/$metadata#policies/tokenLifetimePolicies/$entity"; r.str("@odata.context") != want {
 		t.Errorf("@odata.context = %q, want %q", r.str("@odata.context"), want)
 	}
 
@@ -178,7 +178,7 @@ func TestRefSpellingsAndHosts(t *testing.T) {
 	e := newEnv(t)
 	policyID := e.createLifetimePolicy("guide", "04:00:00", false)
 	for _, seg := range []string{"$ref", "%24ref"} {
-		for _, host := range []string{graphBase, e.base + "/v1.0", "HTTPS://GRAPH.MICROSOFT.COM/v1.0"} {
+		for _, host := range []string{graphBase, e.Base + "/v1.0", "HTTPS://GRAPH.MICROSOFT.COM/v1.0"} {
 			t.Run(seg+" "+host, func(t *testing.T) {
 				wantNoContent(t, e.post("applications/"+eksObjID+"/tokenLifetimePolicies/"+seg,
 					ref(host+"/policies/tokenLifetimePolicies/"+policyID)))

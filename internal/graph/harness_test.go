@@ -3,26 +3,19 @@ package graph_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/keys"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
-	"github.com/gatehouse-id/gatehouse/internal/server"
-	"github.com/gatehouse-id/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // Names of the demo tenant used throughout, as the guide spells them.
@@ -58,79 +51,21 @@ const (
 	scopeUserReadAll  = "a154be20-db9c-4678-8ab7-66f6cc099a59"
 )
 
-// env is a running Gatehouse (login host and Graph) with the demo tenant.
+// env is a running Gatehouse (login host and Graph) with the demo tenant,
+// and the tokens the tests ask for.
 type env struct {
-	t      testing.TB
-	srv    *httptest.Server
-	base   string
-	tenant string
-	secret string // the eks app's client secret
-	users  map[string]devenv.User
-	reg    *registry.Registry
-	clock  *testClock
+	*testenv.Env
+	t testing.TB
 
 	mu        sync.Mutex
 	tokens    map[string]string // cached tokens by who they are for
 	delegated *testClient       // the client that asks for delegated Graph scopes
 }
 
-// testClock is a settable clock shared by the store and the server.
-type testClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
-
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	clock := &testClock{}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "gatehouse.db"), sqlite.WithClock(clock.Now))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km, err := keys.NewManager(ctx, keys.Config{Store: st, Clock: clock.Now})
-	if err != nil {
-		t.Fatalf("keys: %v", err)
-	}
-	reg := registry.New(st, clock.Now)
-	secrets, err := devenv.Seed(ctx, reg, dir)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	e := &env{t: t, tenant: devenv.TenantID, secret: secrets.ClientSecret, users: map[string]devenv.User{},
-		reg: reg, clock: clock, tokens: map[string]string{}}
-	for _, u := range secrets.Users {
-		e.users[u.ID] = u
-	}
-	// The handler needs its public URL before the listener exists.
-	e.srv = httptest.NewUnstartedServer(nil)
-	e.base = "http://" + e.srv.Listener.Addr().String()
-	h, err := server.Handler(server.Config{Store: st, Registry: reg, Keys: km, Clock: clock.Now,
-		Logger: slog.New(slog.DiscardHandler), PublicURLs: []string{e.base}})
-	if err != nil {
-		t.Fatalf("handler: %v", err)
-	}
-	e.srv.Config.Handler = h
-	e.srv.Start()
-	t.Cleanup(e.srv.Close)
-	return e
+	return &env{Env: testenv.Start(t), t: t, tokens: map[string]string{}}
 }
-
-func (e *env) tokenURL() string { return e.base + "/" + e.tenant + "/oauth2/v2.0/token" }
 
 // tokenResponse is what the token endpoint answered.
 type tokenResponse struct {
@@ -140,18 +75,10 @@ type tokenResponse struct {
 
 func (r tokenResponse) str(k string) string { s, _ := r.body[k].(string); return s }
 
+// postToken posts a form to the v2 token endpoint.
 func (e *env) postToken(form url.Values) tokenResponse {
 	e.t.Helper()
-	resp, err := http.PostForm(e.tokenURL(), form)
-	if err != nil {
-		e.t.Fatalf("POST token: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var body map[string]any
-	if err := json.Unmarshal(b, &body); err != nil {
-		e.t.Fatalf("token endpoint: status %d, body is not JSON: %q", resp.StatusCode, b)
-	}
+	resp, body := e.PostForm(e.TokenURL(2), form, nil)
 	return tokenResponse{status: resp.StatusCode, body: body}
 }
 
@@ -172,12 +99,6 @@ func (e *env) appToken(clientID, secret string) string {
 	return r.str("access_token")
 }
 
-// eksToken is the guide's app-only token for the demo app (cached).
-func (e *env) eksToken() string {
-	e.t.Helper()
-	return e.cached("eks", func() string { return e.appToken(eksAppID, e.secret) })
-}
-
 func (e *env) cached(key string, get func() string) string {
 	e.mu.Lock()
 	tok, ok := e.tokens[key]
@@ -195,10 +116,7 @@ func (e *env) cached(key string, get func() string) string {
 // passwordGrant runs the v2 ROPC grant.
 func (e *env) passwordGrant(clientID, secret, userID, scope string) tokenResponse {
 	e.t.Helper()
-	u, ok := e.users[userID]
-	if !ok {
-		e.t.Fatalf("no password known for user %s", userID)
-	}
+	u := e.User(userID)
 	return e.passwordGrantAs(clientID, secret, u.UserPrincipalName, u.Password, scope)
 }
 
@@ -237,16 +155,16 @@ func (e *env) registerClient(name string, roles []string, scopeIDs ...string) te
 	if len(access) > 0 {
 		spec.RequiredResourceAccess = []directory.RequiredResourceAccess{{ResourceAppID: directory.GraphAppID, ResourceAccess: access}}
 	}
-	app, sp, err := e.reg.RegisterApplication(ctx, e.tenant, spec)
+	app, sp, err := e.Registry.RegisterApplication(ctx, e.Tenant, spec)
 	if err != nil {
 		e.t.Fatalf("register %s: %v", name, err)
 	}
-	secret, _, err := e.reg.AddPassword(ctx, e.tenant, app.ID, "test", 0)
+	secret, _, err := e.Registry.AddPassword(ctx, e.Tenant, app.ID, "test", 0)
 	if err != nil {
 		e.t.Fatalf("add password to %s: %v", name, err)
 	}
 	if len(roles) > 0 {
-		if _, err := e.reg.GrantAdminConsent(ctx, e.tenant, app.ID); err != nil {
+		if _, err := e.Registry.GrantAdminConsent(ctx, e.Tenant, app.ID); err != nil {
 			e.t.Fatalf("admin consent for %s: %v", name, err)
 		}
 	}
@@ -282,7 +200,7 @@ func (e *env) delegatedClient() testClient {
 // response (ID token included when the endpoint issued one).
 func (e *env) eksIDToken(userID string) tokenResponse {
 	e.t.Helper()
-	return e.passwordGrant(eksAppID, e.secret, userID, "openid profile")
+	return e.passwordGrant(eksAppID, e.Secret, userID, "openid profile")
 }
 
 // response is a Graph answer.
@@ -332,7 +250,7 @@ func (e *env) send(req request) *response {
 	e.t.Helper()
 	u := req.path
 	if !strings.HasPrefix(u, "http") {
-		u = e.base + "/v1.0/" + strings.TrimPrefix(u, "/")
+		u = e.Base + "/v1.0/" + strings.TrimPrefix(u, "/")
 	}
 	var body io.Reader
 	switch b := req.body.(type) {
@@ -381,18 +299,18 @@ func (e *env) do(method, path, token string, body any) *response {
 }
 
 // Shorthands for the demo app's app-only token (all the guide's permissions).
-func (e *env) get(path string) *response { e.t.Helper(); return e.do("GET", path, e.eksToken(), nil) }
+func (e *env) get(path string) *response { e.t.Helper(); return e.do("GET", path, e.GraphToken(), nil) }
 func (e *env) post(path string, body any) *response {
 	e.t.Helper()
-	return e.do("POST", path, e.eksToken(), body)
+	return e.do("POST", path, e.GraphToken(), body)
 }
 func (e *env) patch(path string, body any) *response {
 	e.t.Helper()
-	return e.do("PATCH", path, e.eksToken(), body)
+	return e.do("PATCH", path, e.GraphToken(), body)
 }
 func (e *env) del(path string) *response {
 	e.t.Helper()
-	return e.do("DELETE", path, e.eksToken(), nil)
+	return e.do("DELETE", path, e.GraphToken(), nil)
 }
 
 // wantStatus fails unless the response has the status.
@@ -494,28 +412,10 @@ func wantError(t testing.TB, r *response, status int, code, msg string) graphErr
 
 const msgDenied = "Insufficient privileges to complete the operation."
 
-// claimsOf decodes a JWT's payload without verifying it.
-func claimsOf(t testing.TB, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("token has %d parts, want 3", len(parts))
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatalf("decode payload: %v", err)
-	}
-	var c map[string]any
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatalf("payload: %v", err)
-	}
-	return c
-}
-
 // lifetimeOf is exp - iat of a JWT, in seconds.
 func lifetimeOf(t testing.TB, jwt string) int64 {
 	t.Helper()
-	c := claimsOf(t, jwt)
+	c := testenv.ClaimsOf(t, jwt)
 	exp, ok1 := c["exp"].(float64)
 	iat, ok2 := c["iat"].(float64)
 	if !ok1 || !ok2 {
@@ -527,7 +427,7 @@ func lifetimeOf(t testing.TB, jwt string) int64 {
 func rolesOf(t testing.TB, jwt string) []string {
 	t.Helper()
 	var out []string
-	list, _ := claimsOf(t, jwt)["roles"].([]any)
+	list, _ := testenv.ClaimsOf(t, jwt)["roles"].([]any)
 	for _, v := range list {
 		s, _ := v.(string)
 		out = append(out, s)

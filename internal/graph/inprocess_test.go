@@ -4,39 +4,24 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/graph"
-	"github.com/gatehouse-id/gatehouse/internal/keys"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
-	"github.com/gatehouse-id/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
+// newInProcess is Graph called in-process (Server.Do) over the demo tenant.
 func newInProcess(t *testing.T) (*graph.Server, *registry.Registry) {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "gatehouse.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km, err := keys.NewManager(ctx, keys.Config{Store: st})
-	if err != nil {
-		t.Fatalf("keys: %v", err)
-	}
-	reg := registry.New(st, nil)
-	if _, err := devenv.Seed(ctx, reg, dir); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	g, err := graph.New(graph.Config{Registry: reg, Keys: km, PublicURLs: []string{"http://127.0.0.1:1"}})
+	e := testenv.Start(t)
+	g, err := graph.New(graph.Config{Registry: e.Registry, Keys: e.Keys, PublicURLs: []string{"http://127.0.0.1:1"}})
 	if err != nil {
 		t.Fatalf("graph.New: %v", err)
 	}
-	return g, reg
+	return g, e.Registry
 }
 
 func TestDoAppliesTheRoutePermission(t *testing.T) {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -202,6 +203,59 @@ func (r *request) writeCollection(context string, items []map[string]any, q *que
 	return nil
 }
 
+// listEntities serves GET on a top-level entity set: the query options,
+// then the tenant's entities from load, rendered, filtered and paged.
+func listEntities[T any](r *request, odataContext string, load func(ctx context.Context, tenantID string) ([]T, error), render func(T) map[string]any) *Error {
+	q, gerr := r.query()
+	if gerr != nil {
+		return gerr
+	}
+	list, err := load(r.ctx, r.caller.TenantID)
+	if err != nil {
+		return fromDomain(err, "")
+	}
+	return r.writeCollection(odataContext, renderAll(list, render), q)
+}
+
+// getEntity serves GET on one entity: the query options, then the entity
+// the path's key addresses, rendered and $select-ed.
+func getEntity[T any](r *request, odataContext string, resolve func(r *request, key string) (T, *Error), render func(T) map[string]any) *Error {
+	q, v, gerr := queryAndEntity(r, resolve)
+	if gerr != nil {
+		return gerr
+	}
+	return r.writeEntity(http.StatusOK, odataContext, project(render(v), q.selected))
+}
+
+// queryAndEntity parses the query options, then resolves the entity the
+// path's key addresses: in that order, so that a bad query option is
+// reported before a missing entity.
+func queryAndEntity[T any](r *request, resolve func(r *request, key string) (T, *Error)) (*query, T, *Error) {
+	q, gerr := r.query()
+	if gerr != nil {
+		var none T
+		return nil, none, gerr
+	}
+	v, gerr := resolve(r, r.params[0])
+	return q, v, gerr
+}
+
+// renderAll renders each entity of a collection.
+func renderAll[T any](list []T, render func(T) map[string]any) []map[string]any {
+	items := make([]map[string]any, len(list))
+	for i, v := range list {
+		items[i] = render(v)
+	}
+	return items
+}
+
+// withType marks a rendered entity with its type, as Graph does in
+// collections of directoryObjects that mix types.
+func withType(entity map[string]any, typ string) map[string]any {
+	entity["@odata.type"] = "#microsoft.graph." + typ
+	return entity
+}
+
 func (r *request) noContent() *Error {
 	r.w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -246,6 +300,17 @@ func (r *request) readOptionalBody() (map[string]json.RawMessage, *Error) {
 		return nil, badRequest("The request body must be a JSON object.")
 	}
 	return props, nil
+}
+
+// decodeBody reads a JSON object body into v strictly (see decodeInto);
+// name is what an error message calls the body.
+func (r *request) decodeBody(name string, v any) *Error {
+	props, gerr := r.readBody()
+	if gerr != nil {
+		return gerr
+	}
+	raw, _ := json.Marshal(props)
+	return decodeInto(raw, name, v)
 }
 
 // decodeInto decodes one property strictly (unknown nested properties are

@@ -50,8 +50,8 @@ func TestODataQueries(t *testing.T) {
 				seen = append(seen, u["id"].(string))
 			}
 			next = r.str("@odata.nextLink")
-			if next != "" && !strings.HasPrefix(next, e.base+"/v1.0/users?") {
-				t.Fatalf("@odata.nextLink = %q, want an absolute URL under %s/v1.0/users", next, e.base)
+			if next != "" && !strings.HasPrefix(next, e.Base+"/v1.0/users?") {
+				t.Fatalf("@odata.nextLink = %q, want an absolute URL under %s/v1.0/users", next, e.Base)
 			}
 			if next == "" && len(v) == 3 && len(seen) < len(allIDs) {
 				t.Fatalf("no nextLink after a full page; saw %d of %d users", len(seen), len(allIDs))
@@ -83,7 +83,7 @@ func TestODataQueries(t *testing.T) {
 	t.Run("$select on a collection", func(t *testing.T) {
 		r := e.get("users?$select=displayName,userPrincipalName")
 		wantStatus(t, r, http.StatusOK)
-		if want := e.base + "/v1.0/$metadata#users(displayName,userPrincipalName)"; r.str("@odata.context") != want {
+		if want := e.Base + "/v1.0/$metadata#users(displayName,userPrincipalName)"; r.str("@odata.context") != want {
 			t.Fatalf("@odata.context = %q, want %q", r.str("@odata.context"), want)
 		}
 		for _, u := range r.values(t) {
@@ -179,7 +179,7 @@ func TestODataQueries(t *testing.T) {
 		wantStatus(t, e.get("users?foo=bar"), http.StatusOK)
 	})
 	t.Run("$count with ConsistencyLevel does not break the list", func(t *testing.T) {
-		r := e.send(request{method: "GET", path: "users?$count=true", token: e.eksToken(), header: map[string]string{"ConsistencyLevel": "eventual"}})
+		r := e.send(request{method: "GET", path: "users?$count=true", token: e.GraphToken(), header: map[string]string{"ConsistencyLevel": "eventual"}})
 		wantStatus(t, r, http.StatusOK)
 	})
 }

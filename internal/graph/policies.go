@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -56,22 +57,20 @@ func parsePolicyBody(r *request, k policyKind) (map[string]bool, registry.Policy
 	return present, spec, nil
 }
 
-func (s *Server) listPolicies(k policyKind) handler {
-	return func(r *request) *Error {
-		q, gerr := r.query()
-		if gerr != nil {
-			return gerr
-		}
-		list, err := s.reg.Store().ListPolicies(r.ctx, r.caller.TenantID, k.kind)
-		if err != nil {
-			return fromDomain(err, "")
-		}
-		items := make([]map[string]any, len(list))
-		for i, p := range list {
-			items[i] = renderPolicy(p)
-		}
-		return r.writeCollection("policies/"+k.set, items, q)
+// policy resolves the policy of kind k a path addresses.
+func (s *Server) policy(r *request, k policyKind, id string) (*directory.Policy, *Error) {
+	p, err := s.reg.GetPolicy(r.ctx, r.caller.TenantID, k.kind, strings.ToLower(id))
+	if err != nil {
+		return nil, fromDomain(err, id)
 	}
+	return p, nil
+}
+
+func (s *Server) listPolicies(k policyKind) handler {
+	load := func(ctx context.Context, tenantID string) ([]*directory.Policy, error) {
+		return s.reg.Store().ListPolicies(ctx, tenantID, k.kind)
+	}
+	return func(r *request) *Error { return listEntities(r, "policies/"+k.set, load, renderPolicy) }
 }
 
 func (s *Server) createPolicy(k policyKind) handler {
@@ -92,17 +91,8 @@ func (s *Server) createPolicy(k policyKind) handler {
 }
 
 func (s *Server) getPolicy(k policyKind) handler {
-	return func(r *request) *Error {
-		q, gerr := r.query()
-		if gerr != nil {
-			return gerr
-		}
-		p, err := s.reg.GetPolicy(r.ctx, r.caller.TenantID, k.kind, strings.ToLower(r.params[0]))
-		if err != nil {
-			return fromDomain(err, r.params[0])
-		}
-		return r.writeEntity(http.StatusOK, "policies/"+k.set+"/$entity", project(renderPolicy(p), q.selected))
-	}
+	resolve := func(r *request, id string) (*directory.Policy, *Error) { return s.policy(r, k, id) }
+	return func(r *request) *Error { return getEntity(r, "policies/"+k.set+"/$entity", resolve, renderPolicy) }
 }
 
 func (s *Server) patchPolicy(k policyKind) handler {
@@ -134,9 +124,9 @@ func (s *Server) patchPolicy(k policyKind) handler {
 
 func (s *Server) deletePolicy(k policyKind) handler {
 	return func(r *request) *Error {
-		p, err := s.reg.GetPolicy(r.ctx, r.caller.TenantID, k.kind, strings.ToLower(r.params[0]))
-		if err != nil {
-			return fromDomain(err, r.params[0])
+		p, gerr := s.policy(r, k, r.params[0])
+		if gerr != nil {
+			return gerr
 		}
 		if err := s.reg.Store().DeletePolicy(r.ctx, r.caller.TenantID, p.ID); err != nil {
 			return fromDomain(err, p.ID)
@@ -149,9 +139,9 @@ func (s *Server) deletePolicy(k policyKind) handler {
 // is assigned to.
 func (s *Server) policyAppliesTo(k policyKind) handler {
 	return func(r *request) *Error {
-		p, err := s.reg.GetPolicy(r.ctx, r.caller.TenantID, k.kind, strings.ToLower(r.params[0]))
-		if err != nil {
-			return fromDomain(err, r.params[0])
+		p, gerr := s.policy(r, k, r.params[0])
+		if gerr != nil {
+			return gerr
 		}
 		as, err := s.reg.Store().ListPolicyAssignmentsByPolicy(r.ctx, r.caller.TenantID, p.ID)
 		if err != nil {
@@ -162,15 +152,11 @@ func (s *Server) policyAppliesTo(k policyKind) handler {
 			switch a.ObjectType {
 			case "application":
 				if app, err := s.reg.Store().GetApplication(r.ctx, r.caller.TenantID, a.ObjectID); err == nil {
-					m := renderApplication(app)
-					m["@odata.type"] = "#microsoft.graph.application"
-					items = append(items, m)
+					items = append(items, withType(renderApplication(app), "application"))
 				}
 			case "servicePrincipal":
 				if sp, err := s.reg.Store().GetServicePrincipal(r.ctx, r.caller.TenantID, a.ObjectID); err == nil {
-					m := renderServicePrincipal(sp)
-					m["@odata.type"] = "#microsoft.graph.servicePrincipal"
-					items = append(items, m)
+					items = append(items, withType(renderServicePrincipal(sp), "servicePrincipal"))
 				}
 			}
 		}
@@ -190,20 +176,16 @@ func (s *Server) policyRef(r *request, k policyKind) (string, *Error) {
 	return strings.ToLower(id), nil
 }
 
-func (s *Server) listAssigned(r *request, objectID string, k policyKind, context string) *Error {
+func (s *Server) listAssigned(r *request, objectID string, k policyKind, odataContext string) *Error {
 	list, err := s.reg.AssignedPolicies(r.ctx, r.caller.TenantID, objectID, k.kind)
 	if err != nil {
 		return fromDomain(err, objectID)
 	}
-	items := make([]map[string]any, len(list))
-	for i, p := range list {
-		items[i] = renderPolicy(p)
-	}
-	return r.writeCollection(context, items, &query{top: maxPageSize})
+	return r.writeCollection(odataContext, renderAll(list, renderPolicy), &query{top: maxPageSize})
 }
 
 func (s *Server) listAppTokenLifetimePolicies(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -211,7 +193,7 @@ func (s *Server) listAppTokenLifetimePolicies(r *request) *Error {
 }
 
 func (s *Server) assignAppTokenLifetimePolicy(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -226,7 +208,7 @@ func (s *Server) assignAppTokenLifetimePolicy(r *request) *Error {
 }
 
 func (s *Server) unassignAppTokenLifetimePolicy(r *request) *Error {
-	a, gerr := r.app(s, r.params[0])
+	a, gerr := s.app(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -237,7 +219,7 @@ func (s *Server) unassignAppTokenLifetimePolicy(r *request) *Error {
 }
 
 func (s *Server) listSPClaimsMappingPolicies(r *request) *Error {
-	sp, gerr := r.servicePrincipal(s, r.params[0])
+	sp, gerr := s.servicePrincipal(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -245,7 +227,7 @@ func (s *Server) listSPClaimsMappingPolicies(r *request) *Error {
 }
 
 func (s *Server) listSPTokenLifetimePolicies(r *request) *Error {
-	sp, gerr := r.servicePrincipal(s, r.params[0])
+	sp, gerr := s.servicePrincipal(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -253,7 +235,7 @@ func (s *Server) listSPTokenLifetimePolicies(r *request) *Error {
 }
 
 func (s *Server) assignSPClaimsMappingPolicy(r *request) *Error {
-	sp, gerr := r.servicePrincipal(s, r.params[0])
+	sp, gerr := s.servicePrincipal(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -268,7 +250,7 @@ func (s *Server) assignSPClaimsMappingPolicy(r *request) *Error {
 }
 
 func (s *Server) unassignSPClaimsMappingPolicy(r *request) *Error {
-	sp, gerr := r.servicePrincipal(s, r.params[0])
+	sp, gerr := s.servicePrincipal(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}

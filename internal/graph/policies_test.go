@@ -3,6 +3,8 @@ package graph_test
 import (
 	"net/http"
 	"testing"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 func TestTokenLifetimePolicyCRUD(t *testing.T) {
@@ -15,11 +17,11 @@ func TestTokenLifetimePolicyCRUD(t *testing.T) {
 		if r.str("id") != id || r.str("displayName") != "four hours" || r.obj["description"] != nil {
 			t.Fatalf("GET policy = %s", r.raw)
 		}
-		if want := e.base + "/v1.0/$metadata#policies/tokenLifetimePolicies/$entity"; r.str("@odata.context") != want {
+		if want := e.Base + "/v1.0/$metadata#policies/tokenLifetimePolicies/$entity"; r.str("@odata.context") != want {
 			t.Fatalf("@odata.context = %q, want %q", r.str("@odata.context"), want)
 		}
 		l := e.get("policies/tokenLifetimePolicies")
-		if want := e.base + "/v1.0/$metadata#policies/tokenLifetimePolicies"; l.str("@odata.context") != want {
+		if want := e.Base + "/v1.0/$metadata#policies/tokenLifetimePolicies"; l.str("@odata.context") != want {
 			t.Fatalf("list @odata.context = %q, want %q", l.str("@odata.context"), want)
 		}
 		if v := l.values(t); len(v) != 1 || v[0]["id"] != id {
@@ -87,7 +89,7 @@ func TestClaimsMappingPolicyCRUD(t *testing.T) {
 	r := e.post("policies/claimsMappingPolicies", claimsMappingBody(defaultNamespaceExt, "default_namespace"))
 	wantStatus(t, r, http.StatusCreated)
 	id := r.str("id")
-	if want := e.base + "/v1.0/$metadata#policies/claimsMappingPolicies/$entity"; r.str("@odata.context") != want {
+	if want := e.Base + "/v1.0/$metadata#policies/claimsMappingPolicies/$entity"; r.str("@odata.context") != want {
 		t.Fatalf("@odata.context = %q, want %q", r.str("@odata.context"), want)
 	}
 
@@ -118,7 +120,7 @@ func TestClaimsMappingPolicyCRUD(t *testing.T) {
 		wantNoContent(t, e.patch("policies/claimsMappingPolicies/"+id, claimsMappingBody(defaultNamespaceExt, "namespace")))
 		wantNoContent(t, e.patch("applications/"+eksObjID, `{"api":{"acceptMappedClaims":true}}`))
 		wantNoContent(t, e.patch("users/"+adeleID, map[string]any{defaultNamespaceExt: "team-a"}))
-		c := claimsOf(t, e.eksIDToken(adeleID).str("id_token"))
+		c := testenv.ClaimsOf(t, e.eksIDToken(adeleID).str("id_token"))
 		if c["namespace"] != "team-a" || c["default_namespace"] != nil {
 			t.Fatalf("after renaming the claim: namespace %v, default_namespace %v", c["namespace"], c["default_namespace"])
 		}

@@ -151,6 +151,21 @@ var keySegmentRE = regexp.MustCompile(`^(applications|servicePrincipals)\(appId=
 // /applications/appId=x cannot pose as the key syntax.
 const appIDKey = "appId/"
 
+// byKey loads the entity a path key addresses: an object id, or
+// appIDKey+<client id> from the key syntax (appId='…').
+func byKey[T any](r *request, key string, byID, byAppID func(ctx context.Context, tenantID, id string) (T, error)) (T, *Error) {
+	get, id := byID, key
+	if appID, ok := strings.CutPrefix(key, appIDKey); ok {
+		get, id = byAppID, appID
+	}
+	v, err := get(r.ctx, r.caller.TenantID, strings.ToLower(id))
+	if err != nil {
+		var none T
+		return none, fromDomain(err, id)
+	}
+	return v, nil
+}
+
 // splitPath turns /v1.0/applications(appId='x')/extensionProperties into
 // [applications, appId/x, extensionProperties]. $ref arrives decoded (Go
 // decodes %24ref), so both spellings reach the same route.

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -20,49 +19,19 @@ func renderServicePrincipal(sp *directory.ServicePrincipal) map[string]any {
 		"createdDateTime": sp.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
-func (r *request) servicePrincipal(s *Server, key string) (*directory.ServicePrincipal, *Error) {
+// servicePrincipal resolves the service principal a path addresses: an
+// object id, or appIDKey+<client id> from servicePrincipals(appId='…').
+func (s *Server) servicePrincipal(r *request, key string) (*directory.ServicePrincipal, *Error) {
 	st := s.reg.Store()
-	var (
-		sp  *directory.ServicePrincipal
-		err error
-	)
-	if appID, ok := strings.CutPrefix(key, appIDKey); ok {
-		sp, err = st.GetServicePrincipalByAppID(r.ctx, r.caller.TenantID, strings.ToLower(appID))
-	} else {
-		sp, err = st.GetServicePrincipal(r.ctx, r.caller.TenantID, strings.ToLower(key))
-	}
-	if err != nil {
-		return nil, fromDomain(err, strings.TrimPrefix(key, appIDKey))
-	}
-	return sp, nil
+	return byKey(r, key, st.GetServicePrincipal, st.GetServicePrincipalByAppID)
 }
 
 func (s *Server) listServicePrincipals(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	sps, err := s.reg.Store().ListServicePrincipals(r.ctx, r.caller.TenantID)
-	if err != nil {
-		return fromDomain(err, "")
-	}
-	items := make([]map[string]any, len(sps))
-	for i, sp := range sps {
-		items[i] = renderServicePrincipal(sp)
-	}
-	return r.writeCollection("servicePrincipals", items, q)
+	return listEntities(r, "servicePrincipals", s.reg.Store().ListServicePrincipals, renderServicePrincipal)
 }
 
 func (s *Server) getServicePrincipal(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	sp, gerr := r.servicePrincipal(s, r.params[0])
-	if gerr != nil {
-		return gerr
-	}
-	return r.writeEntity(http.StatusOK, "servicePrincipals/$entity", project(renderServicePrincipal(sp), q.selected))
+	return getEntity(r, "servicePrincipals/$entity", s.servicePrincipal, renderServicePrincipal)
 }
 
 // createServicePrincipal creates the service principal of an application
@@ -104,7 +73,7 @@ func (s *Server) createServicePrincipal(r *request) *Error {
 }
 
 func (s *Server) deleteServicePrincipal(r *request) *Error {
-	sp, gerr := r.servicePrincipal(s, r.params[0])
+	sp, gerr := s.servicePrincipal(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -124,11 +93,7 @@ func renderAssignment(a *directory.AppRoleAssignment, principal, resource string
 }
 
 func (s *Server) listAppRoleAssignments(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	sp, gerr := r.servicePrincipal(s, r.params[0])
+	q, sp, gerr := queryAndEntity(r, s.servicePrincipal)
 	if gerr != nil {
 		return gerr
 	}
@@ -150,11 +115,7 @@ func (s *Server) listAppRoleAssignments(r *request) *Error {
 // createAppRoleAssignment grants an application permission: Graph's way of
 // giving admin consent to one app role.
 func (s *Server) createAppRoleAssignment(r *request) *Error {
-	sp, gerr := r.servicePrincipal(s, r.params[0])
-	if gerr != nil {
-		return gerr
-	}
-	props, gerr := r.readBody()
+	sp, gerr := s.servicePrincipal(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -163,8 +124,7 @@ func (s *Server) createAppRoleAssignment(r *request) *Error {
 		ResourceID  string `json:"resourceId"`
 		AppRoleID   string `json:"appRoleId"`
 	}
-	raw, _ := json.Marshal(props)
-	if gerr := decodeInto(raw, "appRoleAssignment", &body); gerr != nil {
+	if gerr := r.decodeBody("appRoleAssignment", &body); gerr != nil {
 		return gerr
 	}
 	if !strings.EqualFold(body.PrincipalID, sp.ID) {
@@ -195,7 +155,7 @@ func (s *Server) createAppRoleAssignment(r *request) *Error {
 }
 
 func (s *Server) deleteAppRoleAssignment(r *request) *Error {
-	sp, gerr := r.servicePrincipal(s, r.params[0])
+	sp, gerr := s.servicePrincipal(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // What Graph writes must change the tokens the login host issues
@@ -26,7 +28,7 @@ func TestClaimsMappingPolicyReachesIDToken(t *testing.T) {
 	if before.status != http.StatusOK || before.str("id_token") == "" {
 		t.Fatalf("sign-in before any policy: status %d, body %v", before.status, before.body)
 	}
-	if _, ok := claimsOf(t, before.str("id_token"))["default_namespace"]; ok {
+	if _, ok := testenv.ClaimsOf(t, before.str("id_token"))["default_namespace"]; ok {
 		t.Fatalf("default_namespace present before a claims mapping policy exists")
 	}
 
@@ -63,7 +65,7 @@ func TestClaimsMappingPolicyReachesIDToken(t *testing.T) {
 		if got.status != http.StatusOK {
 			t.Fatalf("sign-in after acceptMappedClaims: status %d, body %v", got.status, got.body)
 		}
-		c := claimsOf(t, got.str("id_token"))
+		c := testenv.ClaimsOf(t, got.str("id_token"))
 		if c["default_namespace"] != "team-a" {
 			t.Fatalf("id token default_namespace = %#v, want \"team-a\"", c["default_namespace"])
 		}
@@ -76,7 +78,7 @@ func TestClaimsMappingPolicyReachesIDToken(t *testing.T) {
 			}
 		}
 		// Policies apply to tokens whose audience is the app, not Graph's.
-		if _, ok := claimsOf(t, got.str("access_token"))["default_namespace"]; ok {
+		if _, ok := testenv.ClaimsOf(t, got.str("access_token"))["default_namespace"]; ok {
 			t.Fatalf("the Graph access token carries default_namespace; only the eks audience should")
 		}
 	})
@@ -86,14 +88,14 @@ func TestClaimsMappingPolicyReachesIDToken(t *testing.T) {
 		if got.status != http.StatusOK {
 			t.Fatalf("alex sign-in: status %d, body %v", got.status, got.body)
 		}
-		if v, ok := claimsOf(t, got.str("id_token"))["default_namespace"]; ok {
+		if v, ok := testenv.ClaimsOf(t, got.str("id_token"))["default_namespace"]; ok {
 			t.Fatalf("alex has no value but the id token carries default_namespace = %#v", v)
 		}
 	})
 
 	t.Run("a changed value shows in the next token", func(t *testing.T) {
 		wantNoContent(t, e.patch("users/"+adeleID, map[string]any{defaultNamespaceExt: "team-b"}))
-		if got := claimsOf(t, e.eksIDToken(adeleID).str("id_token"))["default_namespace"]; got != "team-b" {
+		if got := testenv.ClaimsOf(t, e.eksIDToken(adeleID).str("id_token"))["default_namespace"]; got != "team-b" {
 			t.Fatalf("default_namespace after update = %#v, want team-b", got)
 		}
 	})
@@ -104,7 +106,7 @@ func TestClaimsMappingPolicyReachesIDToken(t *testing.T) {
 		if got.status != http.StatusOK {
 			t.Fatalf("sign-in after unassigning: status %d, body %v", got.status, got.body)
 		}
-		if v, ok := claimsOf(t, got.str("id_token"))["default_namespace"]; ok {
+		if v, ok := testenv.ClaimsOf(t, got.str("id_token"))["default_namespace"]; ok {
 			t.Fatalf("default_namespace = %#v after the policy was unassigned", v)
 		}
 	})
@@ -130,7 +132,7 @@ func TestLifetimePolicyReachesIDToken(t *testing.T) {
 	}{
 		{"eks ID token follows the policy", signIn.str("id_token"), 14400},
 		{"Graph access token from the same sign-in keeps the default", signIn.str("access_token"), 3600},
-		{"eks app-only Graph token keeps the default", e.appToken(eksAppID, e.secret), 3600},
+		{"eks app-only Graph token keeps the default", e.appToken(eksAppID, e.Secret), 3600},
 		{"another app's ID token keeps the default", e.passwordGrant(other.AppID, other.Secret, adeleID, "openid").str("id_token"), 3600},
 	}
 	for _, tt := range tests {

@@ -65,7 +65,7 @@ func (s *Server) definedExtensions(r *request) (map[string]bool, *Error) {
 	return out, nil
 }
 
-func (r *request) user(s *Server, key string) (*directory.User, *Error) {
+func (s *Server) user(r *request, key string) (*directory.User, *Error) {
 	st := s.reg.Store()
 	var (
 		u   *directory.User
@@ -106,11 +106,7 @@ func (s *Server) listUsers(r *request) *Error {
 }
 
 func (s *Server) getUser(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	u, gerr := r.user(s, r.params[0])
+	q, u, gerr := queryAndEntity(r, s.user)
 	if gerr != nil {
 		return gerr
 	}
@@ -138,7 +134,13 @@ type userPatch struct {
 	Extensions        map[string]json.RawMessage
 }
 
-func parseUserPatch(props map[string]json.RawMessage) (*userPatch, *Error) {
+// readUserPatch reads a create/PATCH body, refusing properties the type
+// does not have.
+func readUserPatch(r *request) (*userPatch, *Error) {
+	props, gerr := r.readBody()
+	if gerr != nil {
+		return nil, gerr
+	}
 	p := &userPatch{Extensions: map[string]json.RawMessage{}}
 	for k, raw := range props {
 		var gerr *Error
@@ -182,11 +184,7 @@ func parseUserPatch(props map[string]json.RawMessage) (*userPatch, *Error) {
 }
 
 func (s *Server) createUser(r *request) *Error {
-	props, gerr := r.readBody()
-	if gerr != nil {
-		return gerr
-	}
-	p, gerr := parseUserPatch(props)
+	p, gerr := readUserPatch(r)
 	if gerr != nil {
 		return gerr
 	}
@@ -254,15 +252,11 @@ func setExtensions(u *directory.User, ext map[string]any) {
 }
 
 func (s *Server) patchUser(r *request) *Error {
-	u, gerr := r.user(s, r.params[0])
+	u, gerr := s.user(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
-	props, gerr := r.readBody()
-	if gerr != nil {
-		return gerr
-	}
-	p, gerr := parseUserPatch(props)
+	p, gerr := readUserPatch(r)
 	if gerr != nil {
 		return gerr
 	}
@@ -315,7 +309,7 @@ func userWriteError(err error, id string) *Error {
 }
 
 func (s *Server) deleteUser(r *request) *Error {
-	u, gerr := r.user(s, r.params[0])
+	u, gerr := s.user(r, r.params[0])
 	if gerr != nil {
 		return gerr
 	}
@@ -326,11 +320,7 @@ func (s *Server) deleteUser(r *request) *Error {
 }
 
 func (s *Server) listUserMemberOf(r *request) *Error {
-	q, gerr := r.query()
-	if gerr != nil {
-		return gerr
-	}
-	u, gerr := r.user(s, r.params[0])
+	q, u, gerr := queryAndEntity(r, s.user)
 	if gerr != nil {
 		return gerr
 	}
@@ -338,10 +328,6 @@ func (s *Server) listUserMemberOf(r *request) *Error {
 	if err != nil {
 		return fromDomain(err, u.ID)
 	}
-	items := make([]map[string]any, len(groups))
-	for i, g := range groups {
-		items[i] = renderGroup(g)
-		items[i]["@odata.type"] = "#microsoft.graph.group"
-	}
-	return r.writeCollection("directoryObjects", items, q)
+	memberOf := func(g *directory.Group) map[string]any { return withType(renderGroup(g), "group") }
+	return r.writeCollection("directoryObjects", renderAll(groups, memberOf), q)
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 func newUserBody(nick string) map[string]any {
@@ -26,7 +28,7 @@ func TestUserLifecycle(t *testing.T) {
 	if !guidRE.MatchString(id) {
 		t.Fatalf("created user id = %q, want a GUID", id)
 	}
-	if want := e.base + "/v1.0/$metadata#users/$entity"; r.str("@odata.context") != want {
+	if want := e.Base + "/v1.0/$metadata#users/$entity"; r.str("@odata.context") != want {
 		t.Errorf("@odata.context = %q, want %q", r.str("@odata.context"), want)
 	}
 	if r.str("userPrincipalName") != "megan@contoso.example" || r.str("displayName") != "New megan" {
@@ -45,11 +47,11 @@ func TestUserLifecycle(t *testing.T) {
 	})
 
 	t.Run("the password given at create signs in", func(t *testing.T) {
-		tr := e.passwordGrantAs(eksAppID, e.secret, "megan@contoso.example", "Test-pass-1234", "openid profile")
+		tr := e.passwordGrantAs(eksAppID, e.Secret, "megan@contoso.example", "Test-pass-1234", "openid profile")
 		if tr.status != http.StatusOK {
 			t.Fatalf("password grant for the new user: status %d, body %v", tr.status, tr.body)
 		}
-		if oid := claimsOf(t, tr.str("id_token"))["oid"]; oid != id {
+		if oid := testenv.ClaimsOf(t, tr.str("id_token"))["oid"]; oid != id {
 			t.Fatalf("id token oid = %v, want %s", oid, id)
 		}
 	})
@@ -93,7 +95,7 @@ func TestUserLifecycle(t *testing.T) {
 		wantNoContent(t, e.del("users/"+id))
 		wantError(t, e.get("users/"+id), http.StatusNotFound, "Request_ResourceNotFound", id)
 		wantError(t, e.del("users/"+id), http.StatusNotFound, "Request_ResourceNotFound", id)
-		tr := e.passwordGrantAs(eksAppID, e.secret, "megan@contoso.example", "Test-pass-1234", "openid")
+		tr := e.passwordGrantAs(eksAppID, e.Secret, "megan@contoso.example", "Test-pass-1234", "openid")
 		if tr.status == http.StatusOK {
 			t.Fatalf("a deleted user still signs in")
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
 	"github.com/gatehouse-id/gatehouse/internal/inspect"
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // at returns a clock fixed at the token's iat plus d.
@@ -51,8 +52,8 @@ func wantProblems(t *testing.T, r *inspect.Report, want ...inspect.ProblemCode) 
 }
 
 func TestInspectGatehouseToken(t *testing.T) {
-	g := newGatehouse(t)
-	jwt := g.idToken(t)
+	g := testenv.Start(t)
+	jwt := g.IDToken()
 	ctx := context.Background()
 
 	tests := []struct {
@@ -91,20 +92,20 @@ func TestInspectGatehouseToken(t *testing.T) {
 }
 
 func TestInspectValidReport(t *testing.T) {
-	g := newGatehouse(t)
-	jwt := g.idToken(t)
+	g := testenv.Start(t)
+	jwt := g.IDToken()
 	r, err := inspect.Inspect(context.Background(), jwt, inspect.Options{Audience: devenv.AppClientID, Now: at(t, jwt, time.Minute)})
 	if err != nil {
 		t.Fatalf("Inspect: %v", err)
 	}
-	if r.Signature.KeyID != g.keys.ActiveKID() {
-		t.Fatalf("signature kid = %q, want the active key %q", r.Signature.KeyID, g.keys.ActiveKID())
+	if r.Signature.KeyID != g.Keys.ActiveKID() {
+		t.Fatalf("signature kid = %q, want the active key %q", r.Signature.KeyID, g.Keys.ActiveKID())
 	}
 	if r.Lifetime != time.Hour {
 		t.Fatalf("lifetime = %s, want 1h (Entra's default for ID tokens)", r.Lifetime)
 	}
-	if r.Discovery == nil || r.Discovery.Issuer != g.issuerV1() {
-		t.Fatalf("discovery = %+v, want issuer %q", r.Discovery, g.issuerV1())
+	if r.Discovery == nil || r.Discovery.Issuer != g.Issuer(1) {
+		t.Fatalf("discovery = %+v, want issuer %q", r.Discovery, g.Issuer(1))
 	}
 	var names []string
 	for _, tc := range r.Times {
@@ -121,7 +122,7 @@ func TestInspectValidReport(t *testing.T) {
 	sig := segments(t, jwt)[2]
 	exp := r.Times[2].Time.Format(time.RFC3339)
 	for _, want := range []string{"Header", "RS256", "Claims", exp + "  (in 59m)", "(1m ago)", "Lifetime   1h (exp - iat = 3600s)",
-		"Signature  valid (RS256, key " + g.keys.ActiveKID(), "No problems found."} {
+		"Signature  valid (RS256, key " + g.Keys.ActiveKID(), "No problems found."} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text output lacks %q:\n%s", want, text.String())
 		}
@@ -158,8 +159,8 @@ func TestInspectValidReport(t *testing.T) {
 }
 
 func TestInspectTampered(t *testing.T) {
-	g := newGatehouse(t)
-	jwt := g.idToken(t)
+	g := testenv.Start(t)
+	jwt := g.IDToken()
 	p := segments(t, jwt)
 
 	var claims map[string]any
@@ -188,11 +189,11 @@ func TestInspectTampered(t *testing.T) {
 }
 
 func TestInspectUnknownKeyAfterRotation(t *testing.T) {
-	g := newGatehouse(t)
-	jwt := g.idToken(t)
-	old := g.keys.ActiveKID()
+	g := testenv.Start(t)
+	jwt := g.IDToken()
+	old := g.Keys.ActiveKID()
 	// gatehouse keys rotate --retire-after 0s: the old key leaves the JWKS at once.
-	if _, err := g.keys.Rotate(context.Background(), -time.Second); err != nil {
+	if _, err := g.Keys.Rotate(context.Background(), -time.Second); err != nil {
 		t.Fatalf("rotate: %v", err)
 	}
 	r, err := inspect.Inspect(context.Background(), jwt, inspect.Options{Now: at(t, jwt, time.Minute)})

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -53,10 +55,10 @@ func checkEntraError(t *testing.T, resp *http.Response, body map[string]any, sta
 
 func TestTokenEndpointErrors(t *testing.T) {
 	e := newEnv(t)
-	user := e.users[1]
+	user := e.Users[1]
 	otherGUID := "11111111-2222-4333-8444-555555555555"
 	cc := func(extra url.Values) url.Values {
-		v := url.Values{"grant_type": {"client_credentials"}, "client_id": {e.client}, "client_secret": {e.secret},
+		v := url.Values{"grant_type": {"client_credentials"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 			"scope": {"https://graph.microsoft.com/.default"}}
 		for k, x := range extra {
 			v[k] = x
@@ -71,32 +73,32 @@ func TestTokenEndpointErrors(t *testing.T) {
 		code   string
 		aadsts int
 	}{
-		{"missing grant_type", e.tokenURL(2), url.Values{"client_id": {e.client}}, 400, "invalid_request", 900144},
-		{"unsupported grant", e.tokenURL(2), cc(url.Values{"grant_type": {"implicit"}}), 400, "unsupported_grant_type", 70003},
-		{"unknown tenant", e.base + "/" + otherGUID + "/oauth2/v2.0/token", cc(nil), 400, "invalid_tenant", 90002},
-		{"unknown tenant domain", e.base + "/nowhere.example/oauth2/token", cc(nil), 400, "invalid_tenant", 90002},
-		{"unknown client", e.tokenURL(2), cc(url.Values{"client_id": {otherGUID}}), 400, "unauthorized_client", 700016},
-		{"client id not a GUID", e.tokenURL(2), cc(url.Values{"client_id": {"eks"}}), 400, "unauthorized_client", 700016},
-		{"wrong secret", e.tokenURL(2), cc(url.Values{"client_secret": {"abc8Q~wrong"}}), 401, "invalid_client", 7000215},
-		{"missing secret", e.tokenURL(2), cc(url.Values{"client_secret": nil}), 401, "invalid_client", 7000218},
-		{"scope without .default", e.tokenURL(2), cc(url.Values{"scope": {"https://graph.microsoft.com/User.Read"}}), 400, "invalid_scope", 1002012},
-		{"unknown resource", e.tokenURL(2), cc(url.Values{"scope": {"api://nothing-here/.default"}}), 400, "invalid_resource", 500011},
-		{"v1 client credentials without resource", e.tokenURL(1), cc(nil), 400, "invalid_request", 900144},
-		{"wrong password", e.tokenURL(1), url.Values{"grant_type": {"password"}, "client_id": {e.client}, "client_secret": {e.secret},
+		{"missing grant_type", e.TokenURL(2), url.Values{"client_id": {e.ClientID}}, 400, "invalid_request", 900144},
+		{"unsupported grant", e.TokenURL(2), cc(url.Values{"grant_type": {"implicit"}}), 400, "unsupported_grant_type", 70003},
+		{"unknown tenant", e.Base + "/" + otherGUID + "/oauth2/v2.0/token", cc(nil), 400, "invalid_tenant", 90002},
+		{"unknown tenant domain", e.Base + "/nowhere.example/oauth2/token", cc(nil), 400, "invalid_tenant", 90002},
+		{"unknown client", e.TokenURL(2), cc(url.Values{"client_id": {otherGUID}}), 400, "unauthorized_client", 700016},
+		{"client id not a GUID", e.TokenURL(2), cc(url.Values{"client_id": {"eks"}}), 400, "unauthorized_client", 700016},
+		{"wrong secret", e.TokenURL(2), cc(url.Values{"client_secret": {"abc8Q~wrong"}}), 401, "invalid_client", 7000215},
+		{"missing secret", e.TokenURL(2), cc(url.Values{"client_secret": nil}), 401, "invalid_client", 7000218},
+		{"scope without .default", e.TokenURL(2), cc(url.Values{"scope": {"https://graph.microsoft.com/User.Read"}}), 400, "invalid_scope", 1002012},
+		{"unknown resource", e.TokenURL(2), cc(url.Values{"scope": {"api://nothing-here/.default"}}), 400, "invalid_resource", 500011},
+		{"v1 client credentials without resource", e.TokenURL(1), cc(nil), 400, "invalid_request", 900144},
+		{"wrong password", e.TokenURL(1), url.Values{"grant_type": {"password"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 			"username": {user.UserPrincipalName}, "password": {"nope"}}, 400, "invalid_grant", 50126},
-		{"unknown user", e.tokenURL(1), url.Values{"grant_type": {"password"}, "client_id": {e.client}, "client_secret": {e.secret},
+		{"unknown user", e.TokenURL(1), url.Values{"grant_type": {"password"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 			"username": {"nobody@contoso.example"}, "password": {"nope"}}, 400, "invalid_grant", 50126},
-		{"unknown code", e.tokenURL(1), url.Values{"grant_type": {"authorization_code"}, "client_id": {e.client}, "client_secret": {e.secret},
+		{"unknown code", e.TokenURL(1), url.Values{"grant_type": {"authorization_code"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 			"code": {"not-a-code"}, "redirect_uri": {"http://localhost:8000"}}, 400, "invalid_grant", 70008},
-		{"missing code", e.tokenURL(1), url.Values{"grant_type": {"authorization_code"}, "client_id": {e.client}, "client_secret": {e.secret}}, 400, "invalid_request", 900144},
-		{"unknown refresh token", e.tokenURL(2), url.Values{"grant_type": {"refresh_token"}, "client_id": {e.client}, "client_secret": {e.secret},
+		{"missing code", e.TokenURL(1), url.Values{"grant_type": {"authorization_code"}, "client_id": {e.ClientID}, "client_secret": {e.Secret}}, 400, "invalid_request", 900144},
+		{"unknown refresh token", e.TokenURL(2), url.Values{"grant_type": {"refresh_token"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 			"refresh_token": {"x"}}, 400, "invalid_grant", 70008},
-		{"expired device code", e.tokenURL(2), url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "client_id": {e.client},
-			"client_secret": {e.secret}, "device_code": {"x"}}, 400, "expired_token", 70019},
+		{"expired device code", e.TokenURL(2), url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "client_id": {e.ClientID},
+			"client_secret": {e.Secret}, "device_code": {"x"}}, 400, "expired_token", 70019},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := e.post(tt.url, tt.form, nil)
+			resp, body := e.PostForm(tt.url, tt.form, nil)
 			checkEntraError(t, resp, body, tt.status, tt.code, tt.aadsts)
 		})
 	}
@@ -119,7 +121,7 @@ func TestTokenEndpointRejectsBadBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(tt.method, e.tokenURL(2), strings.NewReader(tt.body))
+			req, _ := http.NewRequest(tt.method, e.TokenURL(2), strings.NewReader(tt.body))
 			if tt.contentType != "" {
 				req.Header.Set("Content-Type", tt.contentType)
 			}
@@ -145,15 +147,15 @@ func TestAuthorizationCodeBindings(t *testing.T) {
 	conf := e.oauthConfig(2)
 	verifier := oauth2.GenerateVerifier()
 	newCode := func(opts ...oauth2.AuthCodeOption) string {
-		return e.signInCode(newBrowser(t), conf.AuthCodeURL("s", opts...), e.users[1])
+		return e.signInCode(testenv.NewBrowser(t), conf.AuthCodeURL("s", opts...), e.Users[1])
 	}
 	redeem := func(code, redirect, verifier string) (*http.Response, map[string]any) {
-		f := url.Values{"grant_type": {"authorization_code"}, "client_id": {e.client}, "client_secret": {e.secret},
+		f := url.Values{"grant_type": {"authorization_code"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 			"code": {code}, "redirect_uri": {redirect}}
 		if verifier != "" {
 			f.Set("code_verifier", verifier)
 		}
-		return e.post(e.tokenURL(2), f, nil)
+		return e.PostForm(e.TokenURL(2), f, nil)
 	}
 	t.Run("PKCE mismatch", func(t *testing.T) {
 		resp, body := redeem(newCode(oauth2.S256ChallengeOption(verifier)), "http://localhost:8000", oauth2.GenerateVerifier())
@@ -169,8 +171,8 @@ func TestAuthorizationCodeBindings(t *testing.T) {
 	})
 	t.Run("expired code", func(t *testing.T) {
 		code := newCode()
-		e.clock.Advance(11 * time.Minute)
-		defer e.clock.Advance(-11 * time.Minute)
+		e.Clock.Advance(11 * time.Minute)
+		defer e.Clock.Advance(-11 * time.Minute)
 		resp, body := redeem(code, "http://localhost:8000", "")
 		checkEntraError(t, resp, body, 400, "invalid_grant", 70008)
 	})
@@ -186,12 +188,12 @@ func TestAuthorizationCodeBindings(t *testing.T) {
 func TestAuthorizeErrors(t *testing.T) {
 	e := newEnv(t)
 	q := func(extra url.Values) string {
-		v := url.Values{"client_id": {e.client}, "response_type": {"code"}, "redirect_uri": {"http://localhost:8000"},
+		v := url.Values{"client_id": {e.ClientID}, "response_type": {"code"}, "redirect_uri": {"http://localhost:8000"},
 			"scope": {"openid"}, "state": {"xyz"}}
 		for k, x := range extra {
 			v[k] = x
 		}
-		return e.authorizeURL(2) + "?" + v.Encode()
+		return e.AuthorizeURL(2) + "?" + v.Encode()
 	}
 	pages := []struct {
 		name   string
@@ -202,11 +204,11 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"missing client", q(url.Values{"client_id": nil}), "AADSTS900144"},
 		{"redirect not registered", q(url.Values{"redirect_uri": {"http://localhost:9999/cb"}}), "AADSTS50011"},
 		{"redirect differs by a slash", q(url.Values{"redirect_uri": {"http://localhost:8000/"}}), "AADSTS50011"},
-		{"unknown tenant", e.base + "/11111111-2222-4333-8444-555555555555/oauth2/authorize?client_id=" + e.client, "AADSTS90002"},
+		{"unknown tenant", e.Base + "/11111111-2222-4333-8444-555555555555/oauth2/authorize?client_id=" + e.ClientID, "AADSTS90002"},
 	}
 	for _, tt := range pages {
 		t.Run("page: "+tt.name, func(t *testing.T) {
-			resp, body := newBrowser(t).get(tt.url)
+			resp, body := testenv.NewBrowser(t).Get(tt.url)
 			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
 				t.Fatalf("status %d Location %q, want a 400 page and no redirect", resp.StatusCode, resp.Header.Get("Location"))
 			}
@@ -226,7 +228,7 @@ func TestAuthorizeErrors(t *testing.T) {
 	}
 	for _, tt := range redirects {
 		t.Run("redirect: "+tt.name, func(t *testing.T) {
-			resp, _ := newBrowser(t).get(tt.url)
+			resp, _ := testenv.NewBrowser(t).Get(tt.url)
 			got := codeFrom(t, resp)
 			if got.Get("error") != tt.code || got.Get("state") != "xyz" || !strings.HasPrefix(got.Get("error_description"), "AADSTS") {
 				t.Fatalf("redirect query = %v, want error=%s with state and AADSTS description", got, tt.code)
@@ -239,33 +241,33 @@ func TestSignInForm(t *testing.T) {
 	e := newEnv(t)
 	conf := e.oauthConfig(1)
 	t.Run("wrong password stays on the form", func(t *testing.T) {
-		b := newBrowser(t)
-		_, page := b.get(conf.AuthCodeURL("s"))
-		resp, page := b.signIn(e.base, page, e.users[1].UserPrincipalName, "wrong")
+		b := testenv.NewBrowser(t)
+		_, page := b.Get(conf.AuthCodeURL("s"))
+		resp, page := b.SignIn(e.Base, page, e.Users[1].UserPrincipalName, "wrong")
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Your account or password is incorrect.") {
 			t.Fatalf("status %d, want 401 with the error on the form", resp.StatusCode)
 		}
-		if !strings.Contains(page, `value="`+e.users[1].UserPrincipalName+`"`) {
+		if !strings.Contains(page, `value="`+e.Users[1].UserPrincipalName+`"`) {
 			t.Fatal("the form forgot the username")
 		}
-		resp, _ = b.signIn(e.base, page, e.users[1].UserPrincipalName, e.users[1].Password)
+		resp, _ = b.SignIn(e.Base, page, e.Users[1].UserPrincipalName, e.Users[1].Password)
 		if codeFrom(t, resp).Get("code") == "" {
 			t.Fatal("no code after correcting the password")
 		}
 	})
 	t.Run("missing CSRF token is refused", func(t *testing.T) {
-		b := newBrowser(t)
-		_, page := b.get(conf.AuthCodeURL("s"))
+		b := testenv.NewBrowser(t)
+		_, page := b.Get(conf.AuthCodeURL("s"))
 		page = strings.Replace(page, `name="csrf_token"`, `name="other"`, 1)
-		resp, _ := b.signIn(e.base, page, e.users[1].UserPrincipalName, e.users[1].Password)
+		resp, _ := b.SignIn(e.Base, page, e.Users[1].UserPrincipalName, e.Users[1].Password)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("status = %d, want 400", resp.StatusCode)
 		}
 	})
 	t.Run("session cookie flags", func(t *testing.T) {
-		b := newBrowser(t)
-		_, page := b.get(conf.AuthCodeURL("s"))
-		resp, _ := b.signIn(e.base, page, e.users[1].UserPrincipalName, e.users[1].Password)
+		b := testenv.NewBrowser(t)
+		_, page := b.Get(conf.AuthCodeURL("s"))
+		resp, _ := b.SignIn(e.Base, page, e.Users[1].UserPrincipalName, e.Users[1].Password)
 		var found bool
 		for _, c := range resp.Cookies() {
 			if c.Name == "gatehouse_session" {

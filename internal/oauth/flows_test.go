@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // TestDiscoveryIssuerIsTheFetchedURL: go-oidc (as kubelogin uses it)
@@ -23,10 +24,10 @@ import (
 func TestDiscoveryIssuerIsTheFetchedURL(t *testing.T) {
 	e := newEnv(t)
 	for _, issuer := range []string{
-		e.base + "/" + e.tenant + "/",
-		e.base + "/" + e.tenant + "/v2.0",
-		e.base + "/" + devenv.TenantDomain + "/",
-		e.base + "/" + devenv.TenantDomain + "/v2.0",
+		e.Base + "/" + e.Tenant + "/",
+		e.Base + "/" + e.Tenant + "/v2.0",
+		e.Base + "/" + devenv.TenantDomain + "/",
+		e.Base + "/" + devenv.TenantDomain + "/v2.0",
 	} {
 		t.Run(issuer, func(t *testing.T) {
 			p, err := oidc.NewProvider(context.Background(), issuer)
@@ -42,7 +43,7 @@ func TestDiscoveryIssuerIsTheFetchedURL(t *testing.T) {
 
 func TestAuthorizationCodeFlowWithGoOIDC(t *testing.T) {
 	e := newEnv(t)
-	user := e.users[1]
+	user := e.Users[1]
 	verifier := oauth2.GenerateVerifier()
 	tests := []struct {
 		name      string
@@ -63,20 +64,20 @@ func TestAuthorizationCodeFlowWithGoOIDC(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			p, err := oidc.NewProvider(ctx, e.issuer(tt.version))
+			p, err := oidc.NewProvider(ctx, e.Issuer(tt.version))
 			if err != nil {
 				t.Fatal(err)
 			}
 			ep := p.Endpoint()
 			ep.AuthStyle = tt.authStyle
-			conf := oauth2.Config{ClientID: e.client, ClientSecret: e.secret, Endpoint: ep,
+			conf := oauth2.Config{ClientID: e.ClientID, ClientSecret: e.Secret, Endpoint: ep,
 				RedirectURL: "http://localhost:8000", Scopes: []string{"openid"}}
 			if tt.version == 2 {
 				conf.Scopes = []string{"openid", "profile", "email", "offline_access"}
 			}
 			state, nonce := "st-"+tt.name, "n-"+strings.ReplaceAll(tt.name, " ", "")
-			b := newBrowser(t)
-			resp, page := b.get(conf.AuthCodeURL(state, append(tt.authOpts, oidc.Nonce(nonce))...))
+			b := testenv.NewBrowser(t)
+			resp, page := b.Get(conf.AuthCodeURL(state, append(tt.authOpts, oidc.Nonce(nonce))...))
 			if resp.StatusCode != http.StatusOK || !strings.Contains(page, `name="password"`) {
 				t.Fatalf("authorize: status %d, want the sign-in form", resp.StatusCode)
 			}
@@ -86,7 +87,7 @@ func TestAuthorizationCodeFlowWithGoOIDC(t *testing.T) {
 				!strings.Contains(csp, "form-action 'self' http://localhost:8000") {
 				t.Fatalf("sign-in page CSP = %q, want a restrictive policy whose form-action allows the redirect URI's origin", csp)
 			}
-			resp, _ = b.signIn(e.base, page, user.UserPrincipalName, user.Password)
+			resp, _ = b.SignIn(e.Base, page, user.UserPrincipalName, user.Password)
 			q := codeFrom(t, resp)
 			if q.Get("state") != state || q.Get("code") == "" {
 				t.Fatalf("redirect query = %v, want code and state %q", q, state)
@@ -96,7 +97,7 @@ func TestAuthorizationCodeFlowWithGoOIDC(t *testing.T) {
 				t.Fatalf("exchange: %v", err)
 			}
 			raw, _ := tok.Extra("id_token").(string)
-			idt, err := p.Verifier(&oidc.Config{ClientID: e.client}).Verify(ctx, raw)
+			idt, err := p.Verifier(&oidc.Config{ClientID: e.ClientID}).Verify(ctx, raw)
 			if err != nil {
 				t.Fatalf("verify id token: %v", err)
 			}
@@ -109,8 +110,8 @@ func TestAuthorizationCodeFlowWithGoOIDC(t *testing.T) {
 			var c map[string]any
 			idt.Claims(&c)
 			wantVer := map[int]string{1: "1.0", 2: "2.0"}[tt.version]
-			if c["ver"] != wantVer || c["tid"] != e.tenant || c["oid"] != user.ID {
-				t.Fatalf("claims ver=%v tid=%v oid=%v, want %s %s %s", c["ver"], c["tid"], c["oid"], wantVer, e.tenant, user.ID)
+			if c["ver"] != wantVer || c["tid"] != e.Tenant || c["oid"] != user.ID {
+				t.Fatalf("claims ver=%v tid=%v oid=%v, want %s %s %s", c["ver"], c["tid"], c["oid"], wantVer, e.Tenant, user.ID)
 			}
 			if c["sub"] == user.ID || len(c["sub"].(string)) != 43 {
 				t.Fatalf("sub = %v, want a 43-character pairwise id, not the object id", c["sub"])
@@ -130,35 +131,35 @@ func TestAuthorizationCodeFlowWithGoOIDC(t *testing.T) {
 }
 
 // signInCode runs the browser part of a code flow and returns the code.
-func (e *env) signInCode(b *browser, authURL string, user devenv.User) string {
+func (e *env) signInCode(b *testenv.Browser, authURL string, user devenv.User) string {
 	e.t.Helper()
-	resp, page := b.get(authURL)
+	resp, page := b.Get(authURL)
 	if resp.StatusCode == http.StatusFound {
 		return codeFrom(e.t, resp).Get("code")
 	}
-	resp, _ = b.signIn(e.base, page, user.UserPrincipalName, user.Password)
+	resp, _ = b.SignIn(e.Base, page, user.UserPrincipalName, user.Password)
 	return codeFrom(e.t, resp).Get("code")
 }
 
 func (e *env) oauthConfig(version int) oauth2.Config {
-	ep := oauth2.Endpoint{AuthURL: e.authorizeURL(version), TokenURL: e.tokenURL(version), AuthStyle: oauth2.AuthStyleInParams}
+	ep := oauth2.Endpoint{AuthURL: e.AuthorizeURL(version), TokenURL: e.TokenURL(version), AuthStyle: oauth2.AuthStyleInParams}
 	scopes := []string{"openid"}
 	if version == 2 {
 		scopes = []string{"openid", "profile", "offline_access"}
 	}
-	return oauth2.Config{ClientID: e.client, ClientSecret: e.secret, Endpoint: ep, RedirectURL: "http://localhost:8000", Scopes: scopes}
+	return oauth2.Config{ClientID: e.ClientID, ClientSecret: e.Secret, Endpoint: ep, RedirectURL: "http://localhost:8000", Scopes: scopes}
 }
 
 func TestSessionSkipsPasswordUntilPromptLogin(t *testing.T) {
 	e := newEnv(t)
 	conf := e.oauthConfig(1)
-	b := newBrowser(t)
-	e.signInCode(b, conf.AuthCodeURL("s1"), e.users[0])
-	resp, _ := b.get(conf.AuthCodeURL("s2"))
+	b := testenv.NewBrowser(t)
+	e.signInCode(b, conf.AuthCodeURL("s1"), e.Users[0])
+	resp, _ := b.Get(conf.AuthCodeURL("s2"))
 	if q := codeFrom(t, resp); q.Get("code") == "" || q.Get("state") != "s2" {
 		t.Fatalf("second authorize with a session: %v, want an immediate code", q)
 	}
-	resp, page := b.get(conf.AuthCodeURL("s3", oauth2.SetAuthURLParam("prompt", "login")))
+	resp, page := b.Get(conf.AuthCodeURL("s3", oauth2.SetAuthURLParam("prompt", "login")))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `name="password"`) {
 		t.Fatalf("prompt=login: status %d, want the sign-in form", resp.StatusCode)
 	}
@@ -168,7 +169,7 @@ func TestRefreshRotationAndReuseRevokesFamily(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	conf := e.oauthConfig(2)
-	code := e.signInCode(newBrowser(t), conf.AuthCodeURL("s"), e.users[1])
+	code := e.signInCode(testenv.NewBrowser(t), conf.AuthCodeURL("s"), e.Users[1])
 	first, err := conf.Exchange(ctx, code)
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +201,7 @@ func TestCodeReuseRevokesIssuedRefreshToken(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	conf := e.oauthConfig(1)
-	code := e.signInCode(newBrowser(t), conf.AuthCodeURL("s"), e.users[1])
+	code := e.signInCode(testenv.NewBrowser(t), conf.AuthCodeURL("s"), e.Users[1])
 	tok, err := conf.Exchange(ctx, code)
 	if err != nil {
 		t.Fatal(err)
@@ -217,28 +218,28 @@ func TestCodeReuseRevokesIssuedRefreshToken(t *testing.T) {
 
 func TestClientCredentialsRolesAreConsentedPermissions(t *testing.T) {
 	e := newEnv(t)
-	cc := clientcredentials.Config{ClientID: e.client, ClientSecret: e.secret, TokenURL: e.tokenURL(2),
+	cc := clientcredentials.Config{ClientID: e.ClientID, ClientSecret: e.Secret, TokenURL: e.TokenURL(2),
 		Scopes: []string{"https://graph.microsoft.com/.default"}}
 	tok, err := cc.Token(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := claimsOf(t, tok.AccessToken)
+	c := testenv.ClaimsOf(t, tok.AccessToken)
 	roles := strings.Join(toStrings(c["roles"]), ",")
 	want := "Application.ReadWrite.All,User.ReadWrite.All,Policy.ReadWrite.ApplicationConfiguration"
 	if roles != want {
 		t.Fatalf("roles = %s, want %s", roles, want)
 	}
 	if c["aud"] != "https://graph.microsoft.com" || c["idtyp"] != "app" || c["ver"] != "1.0" ||
-		c["iss"] != e.issuer(1) || c["oid"] != devenv.AppSPID || c["appid"] != e.client {
+		c["iss"] != e.Issuer(1) || c["oid"] != devenv.AppSPID || c["appid"] != e.ClientID {
 		t.Fatalf("claims = %v: want Graph aud, idtyp app, v1 issuer, oid = service principal", c)
 	}
 }
 
 func TestTokenResponseShapes(t *testing.T) {
 	e := newEnv(t)
-	user := e.users[1]
-	v1, b1 := e.post(e.tokenURL(1), url.Values{"grant_type": {"password"}, "client_id": {e.client}, "client_secret": {e.secret},
+	user := e.Users[1]
+	v1, b1 := e.PostForm(e.TokenURL(1), url.Values{"grant_type": {"password"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 		"username": {user.UserPrincipalName}, "password": {user.Password}, "client_info": {"1"}}, nil)
 	if v1.StatusCode != 200 {
 		t.Fatalf("v1 password grant: %d %v", v1.StatusCode, b1)
@@ -256,7 +257,7 @@ func TestTokenResponseShapes(t *testing.T) {
 	if !strings.HasPrefix(ci, "ey") {
 		t.Fatalf("client_info = %q, want base64url JSON", ci)
 	}
-	v2, b2 := e.post(e.tokenURL(2), url.Values{"grant_type": {"password"}, "client_id": {e.client}, "client_secret": {e.secret},
+	v2, b2 := e.PostForm(e.TokenURL(2), url.Values{"grant_type": {"password"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 		"username": {user.UserPrincipalName}, "password": {user.Password}, "scope": {"openid profile"}}, nil)
 	if v2.StatusCode != 200 {
 		t.Fatalf("v2 password grant: %d %v", v2.StatusCode, b2)
@@ -267,8 +268,8 @@ func TestTokenResponseShapes(t *testing.T) {
 	if b2["refresh_token"] != nil {
 		t.Fatal("v2 without offline_access returned a refresh token")
 	}
-	id := claimsOf(t, b2["id_token"].(string))
-	if id["iss"] != e.issuer(2) || id["preferred_username"] != user.UserPrincipalName {
+	id := testenv.ClaimsOf(t, b2["id_token"].(string))
+	if id["iss"] != e.Issuer(2) || id["preferred_username"] != user.UserPrincipalName {
 		t.Fatalf("v2 id token = %v", id)
 	}
 }
@@ -280,14 +281,14 @@ func TestDeviceCodeFlow(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	// Entra: the device code flow needs "Allow public client flows".
-	app, _, err := e.reg.RegisterApplication(ctx, e.tenant, registry.ApplicationSpec{DisplayName: "cli", IsFallbackPublicClient: true})
+	app, _, err := e.Registry.RegisterApplication(ctx, e.Tenant, registry.ApplicationSpec{DisplayName: "cli", IsFallbackPublicClient: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	conf := e.oauthConfig(2)
 	conf.ClientID, conf.ClientSecret = app.AppID, ""
-	conf.Endpoint.DeviceAuthURL = e.base + "/" + e.tenant + "/oauth2/v2.0/devicecode"
-	_, body := e.post(conf.Endpoint.DeviceAuthURL, url.Values{"client_id": {e.client}, "scope": {"openid"}}, nil)
+	conf.Endpoint.DeviceAuthURL = e.Base + "/" + e.Tenant + "/oauth2/v2.0/devicecode"
+	_, body := e.PostForm(conf.Endpoint.DeviceAuthURL, url.Values{"client_id": {e.ClientID}, "scope": {"openid"}}, nil)
 	if body["error"] != "invalid_client" {
 		t.Fatalf("device code for a confidential client without its secret = %v, want invalid_client", body)
 	}
@@ -295,23 +296,19 @@ func TestDeviceCodeFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if da.VerificationURI != e.base+"/devicelogin" || len(da.UserCode) != 9 {
+	if da.VerificationURI != e.Base+"/devicelogin" || len(da.UserCode) != 9 {
 		t.Fatalf("device auth = %+v", da)
 	}
 	// Polling before the user acts: authorization_pending.
-	_, body = e.post(e.tokenURL(2), url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"},
+	_, body = e.PostForm(e.TokenURL(2), url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"},
 		"client_id": {app.AppID}, "device_code": {da.DeviceCode}}, nil)
 	if body["error"] != "authorization_pending" {
 		t.Fatalf("early poll = %v, want authorization_pending", body)
 	}
-	b := newBrowser(t)
-	_, page := b.get(da.VerificationURI)
-	form := url.Values{"user_code": {strings.ToLower(da.UserCode[:4]) + "-" + da.UserCode[4:]}}
-	for _, h := range hiddenRE.FindAllStringSubmatch(page, -1) {
-		form.Set(h[1], h[2])
-	}
-	_, page = b.postForm(e.base+"/devicelogin", form)
-	resp, page := b.signIn(e.base, page, e.users[1].UserPrincipalName, e.users[1].Password)
+	b := testenv.NewBrowser(t)
+	_, page := b.Get(da.VerificationURI)
+	_, page = b.Submit(e.Base, page, url.Values{"user_code": {strings.ToLower(da.UserCode[:4]) + "-" + da.UserCode[4:]}})
+	resp, page := b.SignIn(e.Base, page, e.Users[1].UserPrincipalName, e.Users[1].Password)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "signed in") {
 		t.Fatalf("device sign-in: %d\n%s", resp.StatusCode, page)
 	}
@@ -319,8 +316,8 @@ func TestDeviceCodeFlow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("device token: %v", err)
 	}
-	if c := claimsOf(t, tok.Extra("id_token").(string)); c["oid"] != e.users[1].ID {
-		t.Fatalf("device id token oid = %v, want %s", c["oid"], e.users[1].ID)
+	if c := testenv.ClaimsOf(t, tok.Extra("id_token").(string)); c["oid"] != e.Users[1].ID {
+		t.Fatalf("device id token oid = %v, want %s", c["oid"], e.Users[1].ID)
 	}
 }
 

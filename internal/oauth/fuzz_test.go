@@ -11,17 +11,17 @@ import (
 func FuzzTokenEndpoint(f *testing.F) {
 	e := newEnv(f)
 	for _, seed := range []string{
-		"", "grant_type=client_credentials", "grant_type=authorization_code&code=x&client_id=" + e.client,
-		"grant_type=password&username=%00&password=%ff&client_id=" + e.client + "&client_secret=" + e.secret,
-		"grant_type=refresh_token&refresh_token=" + strings.Repeat("A", 500) + "&client_id=" + e.client,
-		"grant_type=client_credentials&client_id=" + e.client + "&client_secret=" + e.secret + "&scope=%20/.default",
-		"grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=&client_id=" + e.client,
-		"client_id=" + e.client + "&client_secret=x&grant_type=password&scope=a/b%20c/d",
+		"", "grant_type=client_credentials", "grant_type=authorization_code&code=x&client_id=" + e.ClientID,
+		"grant_type=password&username=%00&password=%ff&client_id=" + e.ClientID + "&client_secret=" + e.Secret,
+		"grant_type=refresh_token&refresh_token=" + strings.Repeat("A", 500) + "&client_id=" + e.ClientID,
+		"grant_type=client_credentials&client_id=" + e.ClientID + "&client_secret=" + e.Secret + "&scope=%20/.default",
+		"grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=&client_id=" + e.ClientID,
+		"client_id=" + e.ClientID + "&client_secret=x&grant_type=password&scope=a/b%20c/d",
 	} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, u := range []string{e.tokenURL(1), e.tokenURL(2)} {
+		for _, u := range []string{e.TokenURL(1), e.TokenURL(2)} {
 			resp, err := http.Post(u, "application/x-www-form-urlencoded", strings.NewReader(body))
 			if err != nil {
 				t.Fatal(err)
@@ -42,15 +42,15 @@ func FuzzTokenEndpoint(f *testing.F) {
 func FuzzAuthorize(f *testing.F) {
 	e := newEnv(f)
 	for _, seed := range []string{
-		"", "client_id=" + e.client, "client_id=" + e.client + "&response_type=code&redirect_uri=http://localhost:8000&scope=openid",
-		"client_id=" + e.client + "&response_type=code&scope=openid&response_mode=form_post&code_challenge=abc",
-		"client_id=" + e.client + "&response_type=code&scope=a/b%20c/d&prompt=none&state=%ff",
+		"", "client_id=" + e.ClientID, "client_id=" + e.ClientID + "&response_type=code&redirect_uri=http://localhost:8000&scope=openid",
+		"client_id=" + e.ClientID + "&response_type=code&scope=openid&response_mode=form_post&code_challenge=abc",
+		"client_id=" + e.ClientID + "&response_type=code&scope=a/b%20c/d&prompt=none&state=%ff",
 	} {
 		f.Add(seed)
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	f.Fuzz(func(t *testing.T, query string) {
-		for _, u := range []string{e.authorizeURL(1), e.authorizeURL(2)} {
+		for _, u := range []string{e.AuthorizeURL(1), e.AuthorizeURL(2)} {
 			resp, err := client.Get(u + "?" + query)
 			if err != nil {
 				return // the client refused to send it (invalid URL)

@@ -19,11 +19,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func TestDiscoveryGolden(t *testing.T) {
 	e := newEnv(t)
 	for name, path := range map[string]string{
-		"discovery_v1.json": "/" + e.tenant + "/.well-known/openid-configuration",
-		"discovery_v2.json": "/" + e.tenant + "/v2.0/.well-known/openid-configuration",
+		"discovery_v1.json": "/" + e.Tenant + "/.well-known/openid-configuration",
+		"discovery_v2.json": "/" + e.Tenant + "/v2.0/.well-known/openid-configuration",
 	} {
 		t.Run(name, func(t *testing.T) {
-			resp, err := http.Get(e.base + path)
+			resp, err := http.Get(e.Base + path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,7 +33,7 @@ func TestDiscoveryGolden(t *testing.T) {
 			if err := json.Indent(&pretty, body, "", "  "); err != nil {
 				t.Fatalf("not JSON: %s", body)
 			}
-			host := strings.TrimPrefix(e.base, "http://")
+			host := strings.TrimPrefix(e.Base, "http://")
 			got := strings.ReplaceAll(pretty.String(), host, "HOST") + "\n"
 			file := filepath.Join("testdata", name)
 			if *update {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 	"github.com/gatehouse-id/gatehouse/internal/token"
 )
 
@@ -19,30 +20,30 @@ import (
 func TestGroupsOverage(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	user := e.users[1]
+	user := e.Users[1]
 	const n = 205
 	for i := range n {
-		g, err := e.reg.CreateGroup(ctx, e.tenant, "", fmt.Sprintf("team-%03d", i), fmt.Sprintf("team-%03d", i))
+		g, err := e.Registry.CreateGroup(ctx, e.Tenant, "", fmt.Sprintf("team-%03d", i), fmt.Sprintf("team-%03d", i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.st.AddGroupMember(ctx, e.tenant, g.ID, user.ID); err != nil {
+		if err := e.Store.AddGroupMember(ctx, e.Tenant, g.ID, user.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	resp, body := e.post(e.tokenURL(1), url.Values{"grant_type": {"password"}, "client_id": {e.client}, "client_secret": {e.secret},
+	resp, body := e.PostForm(e.TokenURL(1), url.Values{"grant_type": {"password"}, "client_id": {e.ClientID}, "client_secret": {e.Secret},
 		"username": {user.UserPrincipalName}, "password": {user.Password}}, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("password grant: %d %v", resp.StatusCode, body)
 	}
-	id := claimsOf(t, body["id_token"].(string))
+	id := testenv.ClaimsOf(t, body["id_token"].(string))
 	if id["groups"] != nil {
 		t.Fatalf("id token lists %d groups; want the overage pointer above %d", len(id["groups"].([]any)), token.MaxGroupsInJWT)
 	}
 	src, _ := id["_claim_sources"].(map[string]any)["src1"].(map[string]any)
 	endpoint, _ := src["endpoint"].(string)
 	access, _ := src["access_token"].(string)
-	if endpoint != e.base+"/"+e.tenant+"/openid/groups" || access == "" {
+	if endpoint != e.Base+"/"+e.Tenant+"/openid/groups" || access == "" {
 		t.Fatalf("_claim_sources.src1 = %v, want Gatehouse's groups endpoint and an access token", src)
 	}
 
@@ -63,12 +64,12 @@ func TestGroupsOverage(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/jwt" {
 		t.Fatalf("groups endpoint: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), jwt)
 	}
-	c, err := token.Verify(jwt, e.keys, time.Now())
+	c, err := token.Verify(jwt, e.Keys, time.Now())
 	if err != nil {
 		t.Fatalf("groups JWT does not verify: %v", err)
 	}
 	// n new groups plus the demo "developers" group alex is in.
-	if got := len(c["groups"].([]any)); got != n+1 || c.String("iss") != e.issuer(1) || c.String("aud") != devenv.AppClientID {
+	if got := len(c["groups"].([]any)); got != n+1 || c.String("iss") != e.Issuer(1) || c.String("aud") != devenv.AppClientID {
 		t.Fatalf("groups JWT: %d groups iss %v aud %v; want %d, the v1 issuer, the client id", got, c["iss"], c["aud"], n+1)
 	}
 	if resp, _ := get(""); resp.StatusCode != 401 {

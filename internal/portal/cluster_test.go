@@ -12,6 +12,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // fakeKube is a Kubernetes API server answering the few calls the portal
@@ -114,10 +116,10 @@ func (k *fakeKube) serve(w http.ResponseWriter, r *http.Request) {
 
 // clusterEnv is a signed-in portal reading the fake API server, which
 // accepts the session's ID token as user adele.
-func clusterEnv(t *testing.T) (*portalEnv, *browser, *fakeKube) {
+func clusterEnv(t *testing.T) (*portalEnv, *testenv.Browser, *fakeKube) {
 	k := newFakeKube(t)
 	e := newPortalEnv(t, func(c *Config) { c.Cluster = ClusterConfig{URL: k.srv.URL} })
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "adele", map[string]any{"name": "Adele Vance", "default_namespace": "team-a"})
 	k.accept(onlySession(t, e).IDToken, "adele")
 	return e, b, k
@@ -125,7 +127,7 @@ func clusterEnv(t *testing.T) (*portalEnv, *browser, *fakeKube) {
 
 func TestNamespaceViewWithUserToken(t *testing.T) {
 	e, b, k := clusterEnv(t)
-	resp, body := b.get(e.url("/namespaces/team-a"))
+	resp, body := b.Get(e.url("/namespaces/team-a"))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /namespaces/team-a: status %d\n%s", resp.StatusCode, body)
 	}
@@ -149,7 +151,7 @@ func TestNamespaceViewWithUserToken(t *testing.T) {
 	if strings.Contains(body, tok) {
 		t.Fatalf("the page contains the ID token")
 	}
-	resp, body = b.get(e.url("/namespaces/team-a/codebases"))
+	resp, body = b.Get(e.url("/namespaces/team-a/codebases"))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-name="my-app"`) {
 		t.Fatalf("codebases: status %d, want my-app listed", resp.StatusCode)
 	}
@@ -157,14 +159,14 @@ func TestNamespaceViewWithUserToken(t *testing.T) {
 
 func TestNamespacesList(t *testing.T) {
 	e, b, k := clusterEnv(t)
-	_, body := b.get(e.url("/namespaces"))
+	_, body := b.Get(e.url("/namespaces"))
 	if !strings.Contains(body, `data-namespace="team-a"`) || !strings.Contains(body, `id="list-limited"`) || strings.Contains(body, `data-namespace="default"`) {
 		t.Fatalf("without list permission the page should show the allowed namespaces only:\n%s", body)
 	}
 	k.mu.Lock()
 	k.listNamespaces = true
 	k.mu.Unlock()
-	_, body = b.get(e.url("/namespaces"))
+	_, body = b.Get(e.url("/namespaces"))
 	if !strings.Contains(body, `data-namespace="default"`) || strings.Index(body, `data-namespace="team-a"`) > strings.Index(body, `data-namespace="default"`) {
 		t.Fatalf("with list permission: want every namespace, the allowed one first")
 	}
@@ -172,7 +174,7 @@ func TestNamespacesList(t *testing.T) {
 
 func TestForbiddenShowsIdentity(t *testing.T) {
 	e, b, _ := clusterEnv(t)
-	resp, body := b.get(e.url("/namespaces/secret/pods"))
+	resp, body := b.Get(e.url("/namespaces/secret/pods"))
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("pods in a forbidden namespace: status %d, want 403", resp.StatusCode)
 	}
@@ -191,9 +193,9 @@ func TestCluster401(t *testing.T) {
 	t.Run("fresh token: explained, no loop", func(t *testing.T) {
 		k := newFakeKube(t) // accepts no token
 		e := newPortalEnv(t, func(c *Config) { c.Cluster = ClusterConfig{URL: k.srv.URL} })
-		b := newBrowser(t)
+		b := testenv.NewBrowser(t)
 		e.mustSignIn(b, "adele", nil)
-		resp, body := b.get(e.url("/namespaces/team-a"))
+		resp, body := b.Get(e.url("/namespaces/team-a"))
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "does not accept your sign-in") {
 			t.Fatalf("401 for a fresh token: status %d, want the 401 explanation page", resp.StatusCode)
 		}
@@ -207,7 +209,7 @@ func TestCluster401(t *testing.T) {
 		k.mu.Lock()
 		k.tokens = map[string]string{} // revoked
 		k.mu.Unlock()
-		resp, _ := b.get(e.url("/namespaces/team-a"))
+		resp, _ := b.Get(e.url("/namespaces/team-a"))
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?next=%2Fnamespaces%2Fteam-a" {
 			t.Fatalf("401 for an older token: status %d Location %q, want 303 to sign-in", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -219,7 +221,7 @@ func TestCluster401(t *testing.T) {
 
 func TestPagesWithoutCluster(t *testing.T) {
 	e := newPortalEnv(t, nil)
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "adele", map[string]any{"default_namespace": "team-a"})
 	for path, want := range map[string]string{
 		"/":                    "No cluster connected",
@@ -228,7 +230,7 @@ func TestPagesWithoutCluster(t *testing.T) {
 		"/account":             "No cluster is connected",
 		"/namespaces/x/nokind": "Page not found",
 	} {
-		resp, body := b.get(e.url(path))
+		resp, body := b.Get(e.url(path))
 		wantStatus := http.StatusOK
 		if strings.HasSuffix(path, "nokind") {
 			wantStatus = http.StatusNotFound
@@ -241,9 +243,9 @@ func TestPagesWithoutCluster(t *testing.T) {
 
 func TestClusterUnreachable(t *testing.T) {
 	e := newPortalEnv(t, func(c *Config) { c.Cluster = ClusterConfig{URL: "http://127.0.0.1:1"} })
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "adele", map[string]any{"default_namespace": "team-a"})
-	resp, body := b.get(e.url("/namespaces"))
+	resp, body := b.Get(e.url("/namespaces"))
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, `id="cluster-unavailable"`) || !strings.Contains(body, `data-namespace="team-a"`) {
 		t.Fatalf("unreachable cluster: status %d, want 502 with a banner and the allowed namespaces", resp.StatusCode)
 	}

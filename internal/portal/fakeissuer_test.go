@@ -7,10 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -19,6 +17,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // fakeIssuer is a minimal OpenID provider the handler tests control: it
@@ -205,28 +205,10 @@ func (f *fakeIssuer) approve(authURL, sub string, claims map[string]any) string 
 	return q.Get("redirect_uri") + "?" + url.Values{"code": {code}, "state": {q.Get("state")}}.Encode()
 }
 
-// testClock is a settable clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // portalEnv is a portal over a real store and the fake issuer.
 type portalEnv struct {
 	t      *testing.T
-	clock  *testClock
+	clock  *testenv.Clock
 	iss    *fakeIssuer
 	st     *trackedStore
 	srv    *httptest.Server
@@ -235,7 +217,7 @@ type portalEnv struct {
 
 func newPortalEnv(t *testing.T, mutate func(*Config)) *portalEnv {
 	t.Helper()
-	clock := &testClock{now: time.Now().Truncate(time.Second)}
+	clock := testenv.StoppedClock(time.Now().Truncate(time.Second))
 	e := &portalEnv{t: t, clock: clock, iss: newFakeIssuer(t, clock.Now), st: newTestStore(t, clock.Now)}
 	e.srv = httptest.NewUnstartedServer(nil)
 	base := "http://" + e.srv.Listener.Addr().String()
@@ -257,54 +239,19 @@ func newPortalEnv(t *testing.T, mutate func(*Config)) *portalEnv {
 
 func (e *portalEnv) url(path string) string { return e.srv.URL + path }
 
-// browser is a cookie-keeping client that does not follow redirects.
-type browser struct {
-	t      *testing.T
-	client *http.Client
-}
-
-func newBrowser(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
-}
-
-func (b *browser) get(u string) (*http.Response, string) {
-	b.t.Helper()
-	resp, err := b.client.Get(u)
-	if err != nil {
-		b.t.Fatalf("GET %s: %v", u, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
-}
-
-func (b *browser) post(u string, form url.Values) (*http.Response, string) {
-	b.t.Helper()
-	resp, err := b.client.PostForm(u, form)
-	if err != nil {
-		b.t.Fatalf("POST %s: %v", u, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
-}
-
 // signIn runs the whole flow for sub and returns the callback's response.
-func (e *portalEnv) signIn(b *browser, sub string, claims map[string]any) *http.Response {
+func (e *portalEnv) signIn(b *testenv.Browser, sub string, claims map[string]any) *http.Response {
 	e.t.Helper()
-	resp, _ := b.get(e.url("/signin?next=/account"))
+	resp, _ := b.Get(e.url("/signin?next=/account"))
 	if resp.StatusCode != http.StatusFound {
 		e.t.Fatalf("GET /signin: status %d, want 302 to the issuer", resp.StatusCode)
 	}
-	cb, _ := b.get(e.iss.approve(resp.Header.Get("Location"), sub, claims))
+	cb, _ := b.Get(e.iss.approve(resp.Header.Get("Location"), sub, claims))
 	return cb
 }
 
 // mustSignIn signs in and checks the callback succeeded.
-func (e *portalEnv) mustSignIn(b *browser, sub string, claims map[string]any) {
+func (e *portalEnv) mustSignIn(b *testenv.Browser, sub string, claims map[string]any) {
 	e.t.Helper()
 	resp := e.signIn(b, sub, claims)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account" {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -26,7 +28,7 @@ func TestCallbackErrors(t *testing.T) {
 	e := newPortalEnv(t, nil)
 
 	t.Run("missing state is 400", func(t *testing.T) {
-		resp, body := newBrowser(t).get(e.url("/callback?code=abc"))
+		resp, body := testenv.NewBrowser(t).Get(e.url("/callback?code=abc"))
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("callback without state: status %d, want 400", resp.StatusCode)
 		}
@@ -36,39 +38,39 @@ func TestCallbackErrors(t *testing.T) {
 	})
 
 	t.Run("unknown state is 400", func(t *testing.T) {
-		resp, _ := newBrowser(t).get(e.url("/callback?code=abc&state=never-issued"))
+		resp, _ := testenv.NewBrowser(t).Get(e.url("/callback?code=abc&state=never-issued"))
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("callback with an unknown state: status %d, want 400", resp.StatusCode)
 		}
 	})
 
 	t.Run("reused state is 400", func(t *testing.T) {
-		b := newBrowser(t)
-		resp, _ := b.get(e.url("/signin"))
+		b := testenv.NewBrowser(t)
+		resp, _ := b.Get(e.url("/signin"))
 		cb := e.iss.approve(resp.Header.Get("Location"), "alice", nil)
-		if first, _ := b.get(cb); first.StatusCode != http.StatusSeeOther {
+		if first, _ := b.Get(cb); first.StatusCode != http.StatusSeeOther {
 			t.Fatalf("first callback: status %d, want 303", first.StatusCode)
 		}
-		if again, _ := b.get(cb); again.StatusCode != http.StatusBadRequest {
+		if again, _ := b.Get(cb); again.StatusCode != http.StatusBadRequest {
 			t.Fatalf("the same callback again: status %d, want 400", again.StatusCode)
 		}
 	})
 
 	t.Run("expired state is 400", func(t *testing.T) {
-		b := newBrowser(t)
-		resp, _ := b.get(e.url("/signin"))
+		b := testenv.NewBrowser(t)
+		resp, _ := b.Get(e.url("/signin"))
 		cb := e.iss.approve(resp.Header.Get("Location"), "alice", nil)
 		e.clock.Advance(16 * time.Minute)
 		defer e.clock.Advance(-16 * time.Minute)
-		if got, _ := b.get(cb); got.StatusCode != http.StatusBadRequest {
+		if got, _ := b.Get(cb); got.StatusCode != http.StatusBadRequest {
 			t.Fatalf("callback after 16 minutes: status %d, want 400", got.StatusCode)
 		}
 	})
 
 	t.Run("state of another browser is 400", func(t *testing.T) {
-		resp, _ := newBrowser(t).get(e.url("/signin"))
+		resp, _ := testenv.NewBrowser(t).Get(e.url("/signin"))
 		cb := e.iss.approve(resp.Header.Get("Location"), "alice", nil)
-		got, _ := newBrowser(t).get(cb)
+		got, _ := testenv.NewBrowser(t).Get(cb)
 		if got.StatusCode != http.StatusBadRequest {
 			t.Fatalf("callback in another browser: status %d, want 400", got.StatusCode)
 		}
@@ -78,10 +80,10 @@ func TestCallbackErrors(t *testing.T) {
 	})
 
 	t.Run("issuer error is 400 and shown", func(t *testing.T) {
-		b := newBrowser(t)
-		resp, _ := b.get(e.url("/signin"))
+		b := testenv.NewBrowser(t)
+		resp, _ := b.Get(e.url("/signin"))
 		state := mustQuery(t, resp.Header.Get("Location")).Get("state")
-		got, body := b.get(e.url("/callback?" + url.Values{"state": {state}, "error": {"access_denied"},
+		got, body := b.Get(e.url("/callback?" + url.Values{"state": {state}, "error": {"access_denied"},
 			"error_description": {"AADSTS65004: User declined to consent."}}.Encode()))
 		if got.StatusCode != http.StatusBadRequest || !strings.Contains(body, "AADSTS65004") {
 			t.Fatalf("callback with error=access_denied: status %d, want 400 with the description; body:\n%s", got.StatusCode, body)
@@ -91,9 +93,9 @@ func TestCallbackErrors(t *testing.T) {
 	t.Run("token exchange failure is 502", func(t *testing.T) {
 		e.iss.exchangeError = "invalid_grant"
 		defer func() { e.iss.exchangeError = "" }()
-		b := newBrowser(t)
-		resp, _ := b.get(e.url("/signin"))
-		got, body := b.get(e.iss.approve(resp.Header.Get("Location"), "alice", nil))
+		b := testenv.NewBrowser(t)
+		resp, _ := b.Get(e.url("/signin"))
+		got, body := b.Get(e.iss.approve(resp.Header.Get("Location"), "alice", nil))
 		if got.StatusCode != http.StatusBadGateway {
 			t.Fatalf("callback when the issuer refuses the code: status %d, want 502", got.StatusCode)
 		}
@@ -106,14 +108,14 @@ func TestCallbackErrors(t *testing.T) {
 	})
 
 	t.Run("nonce mismatch is refused", func(t *testing.T) {
-		b := newBrowser(t)
-		resp, _ := b.get(e.url("/signin"))
+		b := testenv.NewBrowser(t)
+		resp, _ := b.Get(e.url("/signin"))
 		loc := resp.Header.Get("Location")
 		u, _ := url.Parse(loc)
 		q := u.Query()
 		q.Set("nonce", "forged")
 		u.RawQuery = q.Encode()
-		got, _ := b.get(e.iss.approve(u.String(), "alice", nil))
+		got, _ := b.Get(e.iss.approve(u.String(), "alice", nil))
 		if got.StatusCode != http.StatusBadGateway {
 			t.Fatalf("callback with an ID token for another nonce: status %d, want 502", got.StatusCode)
 		}
@@ -140,7 +142,7 @@ func sessionCookieOf(resp *http.Response) *http.Cookie {
 
 func TestSignInStartsSession(t *testing.T) {
 	e := newPortalEnv(t, nil)
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	claims := map[string]any{"name": "Adele Vance", "preferred_username": "adele@contoso.example",
 		"default_namespace": "team-a", "picture": "https://cdn.example.com/adele.png"}
 	resp := e.signIn(b, "adele", claims)
@@ -158,7 +160,7 @@ func TestSignInStartsSession(t *testing.T) {
 		t.Fatalf("session cookie is %d characters, want a 256-bit random secret (43)", len(c.Value))
 	}
 
-	page, body := b.get(e.url("/account"))
+	page, body := b.Get(e.url("/account"))
 	if page.StatusCode != http.StatusOK {
 		t.Fatalf("GET /account: status %d", page.StatusCode)
 	}
@@ -198,9 +200,9 @@ func onlySession(t *testing.T, e *portalEnv) *Session {
 
 func TestUnsafePictureFallsBackToInitials(t *testing.T) {
 	e := newPortalEnv(t, nil)
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "alex", map[string]any{"name": "Alex Wilber", "picture": "javascript:alert(1)"})
-	_, body := b.get(e.url("/account"))
+	_, body := b.Get(e.url("/account"))
 	if strings.Contains(body, "<img") || strings.Contains(body, "javascript:") {
 		t.Fatalf("an unsafe picture claim reached the page")
 	}
@@ -211,12 +213,12 @@ func TestUnsafePictureFallsBackToInitials(t *testing.T) {
 
 func TestSignedOutPagesDoNotLoop(t *testing.T) {
 	e := newPortalEnv(t, nil)
-	b := newBrowser(t)
-	resp, body := b.get(e.url("/"))
+	b := testenv.NewBrowser(t)
+	resp, body := b.Get(e.url("/"))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="signin-button"`) {
 		t.Fatalf("GET / signed out: status %d, want the welcome page with a sign-in button", resp.StatusCode)
 	}
-	resp, _ = b.get(e.url("/namespaces/team-a/pods"))
+	resp, _ = b.Get(e.url("/namespaces/team-a/pods"))
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?next=%2Fnamespaces%2Fteam-a%2Fpods" {
 		t.Fatalf("protected page signed out: status %d, Location %q; want 303 to sign-in with next", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -238,9 +240,9 @@ func TestReturnToIsLocal(t *testing.T) {
 }
 
 // refreshEnv signs in and moves the clock into the refresh margin.
-func refreshEnv(t *testing.T, mode string) (*portalEnv, *browser) {
+func refreshEnv(t *testing.T, mode string) (*portalEnv, *testenv.Browser) {
 	e := newPortalEnv(t, nil)
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "adele", map[string]any{"name": "Adele Vance"})
 	e.iss.refreshMode = mode
 	e.clock.Advance(59 * time.Minute)
@@ -250,7 +252,7 @@ func refreshEnv(t *testing.T, mode string) (*portalEnv, *browser) {
 func TestRefreshBeforeExpiry(t *testing.T) {
 	e, b := refreshEnv(t, "")
 	before := onlySession(t, e)
-	resp, _ := b.get(e.url("/account"))
+	resp, _ := b.Get(e.url("/account"))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /account in the refresh margin: status %d, want 200", resp.StatusCode)
 	}
@@ -267,7 +269,7 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 func TestRefreshWithoutIDTokenKeepsTheOldOne(t *testing.T) {
 	e, b := refreshEnv(t, "no-id-token")
 	before := onlySession(t, e)
-	if resp, _ := b.get(e.url("/account")); resp.StatusCode != http.StatusOK {
+	if resp, _ := b.Get(e.url("/account")); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /account: status %d, want 200 with the kept ID token", resp.StatusCode)
 	}
 	after := onlySession(t, e)
@@ -275,13 +277,13 @@ func TestRefreshWithoutIDTokenKeepsTheOldOne(t *testing.T) {
 		t.Fatalf("after a refresh without an ID token: ID token kept %v, NoIDTokenOnRefresh %v", after.IDToken == before.IDToken, after.NoIDTokenOnRefresh)
 	}
 	// No second refresh while the kept token is valid...
-	b.get(e.url("/account"))
+	b.Get(e.url("/account"))
 	if e.iss.refreshCalls != 1 {
 		t.Fatalf("refresh calls = %d, want 1: refreshing again cannot give an ID token", e.iss.refreshCalls)
 	}
 	// ...and when it expires the session ends rather than sending it on.
 	e.clock.Advance(2 * time.Minute)
-	resp, _ := b.get(e.url("/account"))
+	resp, _ := b.Get(e.url("/account"))
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
 		t.Fatalf("after the kept ID token expired: status %d Location %q, want 303 to sign-in", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -294,7 +296,7 @@ func TestRefreshFailureEndsSession(t *testing.T) {
 	for _, mode := range []string{"fail", "other-sub"} {
 		t.Run(mode, func(t *testing.T) {
 			e, b := refreshEnv(t, mode)
-			resp, _ := b.get(e.url("/account"))
+			resp, _ := b.Get(e.url("/account"))
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?next=%2Faccount" {
 				t.Fatalf("after a %s refresh: status %d Location %q, want 303 to sign-in", mode, resp.StatusCode, resp.Header.Get("Location"))
 			}
@@ -302,7 +304,7 @@ func TestRefreshFailureEndsSession(t *testing.T) {
 				t.Fatalf("the session survived a %s refresh", mode)
 			}
 			// The home page then shows the welcome page: no automatic loop.
-			if home, body := b.get(e.url("/")); home.StatusCode != http.StatusOK || !strings.Contains(body, `id="signin-button"`) {
+			if home, body := b.Get(e.url("/")); home.StatusCode != http.StatusOK || !strings.Contains(body, `id="signin-button"`) {
 				t.Fatalf("GET / after the session ended: status %d, want the welcome page", home.StatusCode)
 			}
 		})
@@ -317,7 +319,7 @@ func TestConcurrentRefreshRedeemsOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := b.client.Get(e.url("/account"))
+			resp, err := b.Client.Get(e.url("/account"))
 			if err == nil {
 				codes[i] = resp.StatusCode
 				resp.Body.Close()
@@ -337,17 +339,17 @@ func TestConcurrentRefreshRedeemsOnce(t *testing.T) {
 
 func TestSignOut(t *testing.T) {
 	e := newPortalEnv(t, nil)
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "adele", nil)
-	_, page := b.get(e.url("/account"))
+	_, page := b.Get(e.url("/account"))
 
-	if resp, _ := b.post(e.url("/signout"), url.Values{"csrf_token": {"wrong"}}); resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := b.Post(e.url("/signout"), url.Values{"csrf_token": {"wrong"}}); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("sign-out with a wrong CSRF token: status %d, want 400", resp.StatusCode)
 	}
 	if e.st.sessionCount() != 1 {
 		t.Fatalf("a refused sign-out ended the session")
 	}
-	resp, _ := b.post(e.url("/signout"), url.Values{"csrf_token": {csrfOf(t, page)}})
+	resp, _ := b.Post(e.url("/signout"), url.Values{"csrf_token": {csrfOf(t, page)}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-out: status %d, want 303", resp.StatusCode)
 	}
@@ -363,48 +365,48 @@ func TestSignOut(t *testing.T) {
 	if e.st.sessionCount() != 0 {
 		t.Fatalf("the session record survived sign-out")
 	}
-	if resp, _ := b.get(e.url("/account")); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := b.Get(e.url("/account")); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("GET /account after sign-out: status %d, want 303 to sign-in", resp.StatusCode)
 	}
-	if resp, body := b.get(e.url("/signed-out")); resp.StatusCode != http.StatusOK || !strings.Contains(body, "You signed out") {
+	if resp, body := b.Get(e.url("/signed-out")); resp.StatusCode != http.StatusOK || !strings.Contains(body, "You signed out") {
 		t.Fatalf("GET /signed-out: status %d", resp.StatusCode)
 	}
 }
 
 func TestSettingsForm(t *testing.T) {
 	e := newPortalEnv(t, func(c *Config) { c.DefaultNamespace = "platform" })
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "adele", map[string]any{"default_namespace": "team-a"})
-	_, page := b.get(e.url("/account"))
+	_, page := b.Get(e.url("/account"))
 	if !strings.Contains(page, `value="platform"`) || !strings.Contains(page, `data-source="deployment"`) {
 		t.Fatalf("the deployment default does not win on first sign-in")
 	}
 	csrf := csrfOf(t, page)
 
-	if resp, _ := b.post(e.url("/account/settings"), url.Values{"default_namespace": {"mine"}}); resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := b.Post(e.url("/account/settings"), url.Values{"default_namespace": {"mine"}}); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("settings without a CSRF token: status %d, want 400", resp.StatusCode)
 	}
-	resp, body := b.post(e.url("/account/settings"), url.Values{"csrf_token": {csrf}, "default_namespace": {"Not_Valid"}})
+	resp, body := b.Post(e.url("/account/settings"), url.Values{"csrf_token": {csrf}, "default_namespace": {"Not_Valid"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="settings-errors"`) {
 		t.Fatalf("invalid namespace: status %d, want 422 with the errors", resp.StatusCode)
 	}
-	resp, _ = b.post(e.url("/account/settings"), url.Values{"csrf_token": {csrf}, "default_namespace": {"mine"},
+	resp, _ = b.Post(e.url("/account/settings"), url.Values{"csrf_token": {csrf}, "default_namespace": {"mine"},
 		"allowed_namespaces": {"mine\nteam-a"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account?saved=1" {
 		t.Fatalf("save settings: status %d Location %q, want 303 to /account?saved=1", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	// The user's choice survives a sign-in with another claim.
 	e.mustSignIn(b, "adele", map[string]any{"default_namespace": "team-b"})
-	_, page = b.get(e.url("/account"))
+	_, page = b.Get(e.url("/account"))
 	if !strings.Contains(page, `value="mine"`) || !strings.Contains(page, `id="default-namespace-source" data-source="user"`) {
 		t.Fatalf("the user's default namespace did not survive a sign-in with a changed claim")
 	}
 	// Reset follows the sign-in again.
-	resp, _ = b.post(e.url("/account/settings/reset"), url.Values{"csrf_token": {csrfOf(t, page)}})
+	resp, _ = b.Post(e.url("/account/settings/reset"), url.Values{"csrf_token": {csrfOf(t, page)}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("reset: status %d, want 303", resp.StatusCode)
 	}
-	_, page = b.get(e.url("/account"))
+	_, page = b.Get(e.url("/account"))
 	if !strings.Contains(page, `value="platform"`) || !strings.Contains(page, `data-namespace="team-b" data-source="claim"`) {
 		t.Fatalf("after reset the settings do not follow the deployment default and the latest claim")
 	}
@@ -412,14 +414,14 @@ func TestSettingsForm(t *testing.T) {
 
 func TestHealthAndHeaders(t *testing.T) {
 	e := newPortalEnv(t, nil)
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	for _, p := range []string{"/healthz", "/readyz"} {
-		if resp, body := b.get(e.url(p)); resp.StatusCode != http.StatusOK || body != "ok\n" {
+		if resp, body := b.Get(e.url(p)); resp.StatusCode != http.StatusOK || body != "ok\n" {
 			t.Fatalf("GET %s: status %d body %q", p, resp.StatusCode, body)
 		}
 	}
 	for _, p := range []string{"/", "/signed-out", "/nope", "/callback"} {
-		resp, _ := b.get(e.url(p))
+		resp, _ := b.Get(e.url(p))
 		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 			t.Errorf("GET %s: CSP %q", p, csp)
 		}
@@ -428,24 +430,24 @@ func TestHealthAndHeaders(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/static/portal.css", "/static/portal.js"} {
-		if resp, _ := b.get(e.url(p)); resp.StatusCode != http.StatusOK {
+		if resp, _ := b.Get(e.url(p)); resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: status %d", p, resp.StatusCode)
 		}
 	}
-	if resp, _ := b.get(e.url("/static/")); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := b.Get(e.url("/static/")); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("GET /static/ lists the folder: status %d", resp.StatusCode)
 	}
 }
 
 func TestCrossSitePostRefused(t *testing.T) {
 	e := newPortalEnv(t, nil)
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "adele", nil)
-	_, page := b.get(e.url("/account"))
+	_, page := b.Get(e.url("/account"))
 	req, _ := http.NewRequest(http.MethodPost, e.url("/signout"), strings.NewReader(url.Values{"csrf_token": {csrfOf(t, page)}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	resp, err := b.client.Do(req)
+	resp, err := b.Client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +477,7 @@ func TestConfigValidation(t *testing.T) {
 func TestPublicClientUsesPKCEAlone(t *testing.T) {
 	e := newPortalEnv(t, func(c *Config) { c.ClientSecret = "" })
 	e.iss.secret = "" // the fake issuer then accepts the client id alone, with PKCE checked
-	b := newBrowser(t)
+	b := testenv.NewBrowser(t)
 	e.mustSignIn(b, "adele", nil)
 	if e.st.sessionCount() != 1 {
 		t.Fatalf("a public client sign-in stored no session")

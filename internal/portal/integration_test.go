@@ -6,18 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/keys"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
-	"github.com/gatehouse-id/gatehouse/internal/server"
-	"github.com/gatehouse-id/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
 // The portal against a real, in-process Gatehouse login host: the demo
@@ -26,69 +22,43 @@ import (
 // picture into its ID tokens (the guide's steps 5–9, done through the
 // registry). The browser signs in through Gatehouse's real sign-in form.
 
+// gatehouseEnv is Gatehouse with the portal registered, and the portal
+// signing in there.
 type gatehouseEnv struct {
-	base, tenant      string
-	clientID, secret  string
-	users             []devenv.User
+	*testenv.Env
+	portalClientID    string
+	portalSecret      string
 	portalBase        string
 	portalSrv         *httptest.Server
-	clock             *testClock
 	st                *trackedStore
 	portal            *Server
 	namespaceExt      string
 	pictureExt        string
-	reg               *registry.Registry
 	portalAppObjectID string
 }
 
 func newGatehouseEnv(t *testing.T, version int) *gatehouseEnv {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	clock := &testClock{now: time.Now().Truncate(time.Second)}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "gatehouse.db"), sqlite.WithClock(clock.Now))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	km, err := keys.NewManager(ctx, keys.Config{Store: st, Clock: clock.Now})
-	if err != nil {
-		t.Fatalf("keys: %v", err)
-	}
-	reg := registry.New(st, clock.Now)
-	secrets, err := devenv.Seed(ctx, reg, dir)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	idp := httptest.NewUnstartedServer(nil)
-	g := &gatehouseEnv{base: "http://" + idp.Listener.Addr().String(), tenant: devenv.TenantID, users: secrets.Users,
-		clock: clock, reg: reg}
-	h, err := server.Handler(server.Config{Store: st, Registry: reg, Keys: km, Clock: clock.Now,
-		Logger: slog.New(slog.DiscardHandler), PublicURLs: []string{g.base}})
-	if err != nil {
-		t.Fatalf("gatehouse handler: %v", err)
-	}
-	idp.Config.Handler = h
-	idp.Start()
-	t.Cleanup(idp.Close)
+	g := &gatehouseEnv{Env: testenv.Start(t, testenv.WithClock(testenv.StoppedClock(time.Now().Truncate(time.Second))))}
 
 	g.portalSrv = httptest.NewUnstartedServer(nil)
 	g.portalBase = "http://" + g.portalSrv.Listener.Addr().String()
 
 	// Register the portal as an app, as the dev seed will.
-	app, sp, err := reg.RegisterApplication(ctx, g.tenant, registry.ApplicationSpec{DisplayName: "portal",
+	app, sp, err := g.Registry.RegisterApplication(ctx, g.Tenant, registry.ApplicationSpec{DisplayName: "portal",
 		WebRedirectURIs: []string{g.portalBase + "/callback", g.portalBase + "/signed-out"}})
 	if err != nil {
 		t.Fatalf("register portal app: %v", err)
 	}
-	g.clientID, g.portalAppObjectID = app.AppID, app.ID
-	if g.secret, _, err = reg.AddPassword(ctx, g.tenant, app.ID, "portal", 0); err != nil {
+	g.portalClientID, g.portalAppObjectID = app.AppID, app.ID
+	if g.portalSecret, _, err = g.Registry.AddPassword(ctx, g.Tenant, app.ID, "portal", 0); err != nil {
 		t.Fatalf("add portal secret: %v", err)
 	}
 	// Directory extensions on the app, values on Adele, a claims mapping
 	// policy on its service principal, and acceptMappedClaims.
 	for _, name := range []string{"default_namespace", "picture"} {
-		if _, err := reg.CreateExtensionProperty(ctx, g.tenant, app.ID, registry.ExtensionSpec{Name: name, DataType: "String",
+		if _, err := g.Registry.CreateExtensionProperty(ctx, g.Tenant, app.ID, registry.ExtensionSpec{Name: name, DataType: "String",
 			TargetObjects: []string{"User"}}); err != nil {
 			t.Fatalf("create extension %s: %v", name, err)
 		}
@@ -96,33 +66,29 @@ func newGatehouseEnv(t *testing.T, version int) *gatehouseEnv {
 	g.namespaceExt = directory.ExtensionName(app.AppID, "default_namespace")
 	g.pictureExt = directory.ExtensionName(app.AppID, "picture")
 	g.setExtensions(t, devenv.AdminUserID, "team-a", "https://cdn.example.com/adele.png")
-	pol, err := reg.CreatePolicy(ctx, g.tenant, directory.PolicyClaimsMapping, registry.PolicySpec{DisplayName: "portal claims",
+	pol, err := g.Registry.CreatePolicy(ctx, g.Tenant, directory.PolicyClaimsMapping, registry.PolicySpec{DisplayName: "portal claims",
 		Definition: []string{`{"ClaimsMappingPolicy":{"Version":1,"IncludeBasicClaimSet":"true","ClaimsSchema":[` +
 			`{"Source":"user","ExtensionID":"` + g.namespaceExt + `","JwtClaimType":"default_namespace"},` +
 			`{"Source":"user","ExtensionID":"` + g.pictureExt + `","JwtClaimType":"picture"}]}}`}})
 	if err != nil {
 		t.Fatalf("create claims mapping policy: %v", err)
 	}
-	if err := reg.AssignPolicy(ctx, g.tenant, directory.PolicyClaimsMapping, pol.ID, sp.ID, "servicePrincipal"); err != nil {
+	if err := g.Registry.AssignPolicy(ctx, g.Tenant, directory.PolicyClaimsMapping, pol.ID, sp.ID, "servicePrincipal"); err != nil {
 		t.Fatalf("assign policy: %v", err)
 	}
 	accept := true
-	if _, err := st.UpdateApplication(ctx, g.tenant, app.ID, func(a *directory.Application) error {
+	if _, err := g.Store.UpdateApplication(ctx, g.Tenant, app.ID, func(a *directory.Application) error {
 		a.API.AcceptMappedClaims = &accept
 		return nil
 	}); err != nil {
 		t.Fatalf("acceptMappedClaims: %v", err)
 	}
 
-	issuer := g.base + "/" + g.tenant + "/"
-	if version == 2 {
-		issuer = g.base + "/" + g.tenant + "/v2.0"
-	}
 	// The portal keeps its state in the login host's database, as `gatehouse
 	// dev` runs them.
-	g.st = trackStore(t, st)
-	g.portal, err = New(g.st, Config{IssuerURL: issuer, ClientID: g.clientID, ClientSecret: g.secret,
-		RedirectURL: g.portalBase + "/callback", Clock: clock.Now, Logger: slog.New(slog.DiscardHandler)})
+	g.st = trackStore(t, g.Store)
+	g.portal, err = New(g.st, Config{IssuerURL: g.Issuer(version), ClientID: g.portalClientID, ClientSecret: g.portalSecret,
+		RedirectURL: g.portalBase + "/callback", Clock: g.Clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("portal.New: %v", err)
 	}
@@ -134,7 +100,7 @@ func newGatehouseEnv(t *testing.T, version int) *gatehouseEnv {
 
 func (g *gatehouseEnv) setExtensions(t *testing.T, userID, namespace, picture string) {
 	t.Helper()
-	if _, err := g.reg.UpdateUser(context.Background(), g.tenant, userID, func(u *directory.User) error {
+	if _, err := g.Registry.UpdateUser(context.Background(), g.Tenant, userID, func(u *directory.User) error {
 		if u.Extensions == nil {
 			u.Extensions = map[string]any{}
 		}
@@ -146,24 +112,15 @@ func (g *gatehouseEnv) setExtensions(t *testing.T, userID, namespace, picture st
 	}
 }
 
-var (
-	formActionRE = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
-	hiddenRE     = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-)
-
-func unescapeHTML(s string) string {
-	return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">").Replace(s)
-}
-
 // signInThroughGatehouse follows the portal to Gatehouse, submits its real
 // sign-in form and follows the redirect back to the portal's callback.
-func (g *gatehouseEnv) signInThroughGatehouse(t *testing.T, b *browser, upn, password string) *http.Response {
+func (g *gatehouseEnv) signInThroughGatehouse(t *testing.T, b *testenv.Browser, upn, password string) *http.Response {
 	t.Helper()
-	resp, _ := b.get(g.portalBase + "/signin?next=/account")
-	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), g.base+"/"+g.tenant+"/oauth2/") {
+	resp, _ := b.Get(g.portalBase + "/signin?next=/account")
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), g.Base+"/"+g.Tenant+"/oauth2/") {
 		t.Fatalf("portal /signin: status %d Location %q, want 302 to Gatehouse's authorize", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, page := b.get(resp.Header.Get("Location"))
+	resp, page := b.Get(resp.Header.Get("Location"))
 	if resp.StatusCode == http.StatusFound && strings.HasPrefix(resp.Header.Get("Location"), g.portalBase+"/callback?") {
 		// Gatehouse's own session: single sign-on without the form.
 		return g.followCallback(t, b, resp.Header.Get("Location"))
@@ -171,24 +128,16 @@ func (g *gatehouseEnv) signInThroughGatehouse(t *testing.T, b *browser, upn, pas
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("Gatehouse authorize: status %d, want the sign-in form\n%s", resp.StatusCode, page)
 	}
-	m := formActionRE.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no sign-in form on Gatehouse's page:\n%s", page)
-	}
-	form := url.Values{"username": {upn}, "password": {password}}
-	for _, h := range hiddenRE.FindAllStringSubmatch(page, -1) {
-		form.Set(h[1], unescapeHTML(h[2]))
-	}
-	resp, body := b.post(g.base+unescapeHTML(m[1]), form)
+	resp, body := b.SignIn(g.Base, page, upn, password)
 	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), g.portalBase+"/callback?") {
 		t.Fatalf("Gatehouse sign-in: status %d Location %q, want 302 to the portal's callback\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	return g.followCallback(t, b, resp.Header.Get("Location"))
 }
 
-func (g *gatehouseEnv) followCallback(t *testing.T, b *browser, callback string) *http.Response {
+func (g *gatehouseEnv) followCallback(t *testing.T, b *testenv.Browser, callback string) *http.Response {
 	t.Helper()
-	cb, body := b.get(callback)
+	cb, body := b.Get(callback)
 	if cb.StatusCode != http.StatusSeeOther {
 		t.Fatalf("portal callback: status %d, want 303\n%s", cb.StatusCode, body)
 	}
@@ -199,8 +148,8 @@ func TestSignInWithGatehouse(t *testing.T) {
 	for _, version := range []int{1, 2} {
 		t.Run(map[int]string{1: "v1 issuer", 2: "v2 issuer"}[version], func(t *testing.T) {
 			g := newGatehouseEnv(t, version)
-			b := newBrowser(t)
-			adele := g.users[0]
+			b := testenv.NewBrowser(t)
+			adele := g.Users[0]
 			cb := g.signInThroughGatehouse(t, b, adele.UserPrincipalName, adele.Password)
 			if cb.Header.Get("Location") != "/account" {
 				t.Fatalf("callback redirects to %q, want /account", cb.Header.Get("Location"))
@@ -226,7 +175,7 @@ func TestSignInWithGatehouse(t *testing.T) {
 			}
 
 			// The avatar from the picture claim, in the header and on the account page.
-			resp, page := b.get(g.portalBase + "/account")
+			resp, page := b.Get(g.portalBase + "/account")
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("GET /account: status %d", resp.StatusCode)
 			}
@@ -249,8 +198,8 @@ func TestSignInWithGatehouse(t *testing.T) {
 
 			// Proactive refresh at Gatehouse's real token endpoint.
 			before := onlySessionOf(t, g.st)
-			g.clock.Advance(before.IDTokenExp.Sub(g.clock.Now()) - time.Minute)
-			if resp, body := b.get(g.portalBase + "/account"); resp.StatusCode != http.StatusOK {
+			g.Clock.Advance(before.IDTokenExp.Sub(g.Clock.Now()) - time.Minute)
+			if resp, body := b.Get(g.portalBase + "/account"); resp.StatusCode != http.StatusOK {
 				t.Fatalf("GET /account in the refresh margin: status %d\n%s", resp.StatusCode, body)
 			}
 			after := onlySessionOf(t, g.st)
@@ -260,12 +209,12 @@ func TestSignInWithGatehouse(t *testing.T) {
 			}
 
 			// RP-initiated logout at Gatehouse comes back to /signed-out.
-			_, page = b.get(g.portalBase + "/account")
-			resp, _ = b.post(g.portalBase+"/signout", url.Values{"csrf_token": {csrfOf(t, page)}})
+			_, page = b.Get(g.portalBase + "/account")
+			resp, _ = b.Post(g.portalBase+"/signout", url.Values{"csrf_token": {csrfOf(t, page)}})
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("sign-out: status %d", resp.StatusCode)
 			}
-			resp, _ = b.get(resp.Header.Get("Location"))
+			resp, _ = b.Get(resp.Header.Get("Location"))
 			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != g.portalBase+"/signed-out" {
 				t.Fatalf("Gatehouse logout: status %d Location %q, want 302 to the portal's /signed-out", resp.StatusCode, resp.Header.Get("Location"))
 			}
