@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/admin"
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
+	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/portal"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
 	"github.com/gatehouse-id/gatehouse/internal/server"
@@ -30,6 +32,7 @@ func runDev(ctx context.Context, args []string) error {
 	httpsAddr := fs.String("https-addr", "127.0.0.1:8443", "HTTPS listener with the local CA (MSAL, Azure SDKs, kube-apiserver)")
 	reset := fs.Bool("reset", false, "delete the data directory's contents and seed again")
 	portalAddr := fs.String("portal-addr", "127.0.0.1:8090", "the portal's listener (\"\" to run without the portal)")
+	adminAddr := fs.String("admin-addr", "127.0.0.1:8091", "the admin centre's listener (\"\" to run without it)")
 	clusterKubeconfig := fs.String("cluster-kubeconfig", "", "kubeconfig of a dev cluster for the portal (its server and CA; users' own tokens are used); the cluster must trust the HTTPS issuer with the portal's client id as an audience")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -88,6 +91,17 @@ func runDev(ctx context.Context, args []string) error {
 			return fmt.Errorf("--portal-addr: %w", err)
 		}
 	}
+	var adminLn net.Listener
+	if *adminAddr != "" {
+		if adminLn, err = net.Listen("tcp", *adminAddr); err != nil {
+			plain.Close()
+			secure.Close()
+			if portalLn != nil {
+				portalLn.Close()
+			}
+			return fmt.Errorf("--admin-addr: %w", err)
+		}
+	}
 	publicURLs := []string{httpBase, httpsBase, localhostAlias(httpBase), localhostAlias(httpsBase)}
 	dj := devenv.DevJSON{
 		HTTPBaseURL: httpBase, HTTPSBaseURL: httpsBase, CAFile: absPath(ca.CertFile),
@@ -116,6 +130,19 @@ func runDev(ctx context.Context, args []string) error {
 		}()
 		dj.PortalURL = portalBase
 		dj.PortalClientID = devenv.PortalClientID
+	}
+	if adminLn != nil {
+		adminBase := "http://" + adminLn.Addr().String()
+		a, err := startDevAdmin(ctx, cfg, dj, adminBase)
+		if err != nil {
+			return fmt.Errorf("admin centre: %w", err)
+		}
+		go func() {
+			if err := a.Serve(ctx, adminLn, nil); err != nil {
+				log.Error("admin centre stopped", "err", err)
+			}
+		}()
+		dj.AdminURL = adminBase
 	}
 	path, err := devenv.WriteDevJSON(c.data, dj)
 	if err != nil {
@@ -146,6 +173,9 @@ func printDevBanner(d devenv.DevJSON, path string, took time.Duration) {
 	if d.PortalURL != "" {
 		fmt.Fprintf(&b, "  Portal          %s   (sign in as a demo user)\n", d.PortalURL)
 	}
+	if d.AdminURL != "" {
+		fmt.Fprintf(&b, "  Admin centre    %s   (sign in as a Global Administrator, e.g. adele@%s)\n", d.AdminURL, d.TenantDomain)
+	}
 	fmt.Fprintf(&b, "  Tenant          %s  (%s)\n", d.TenantID, d.TenantDomain)
 	fmt.Fprintf(&b, "  Issuer v1       %s\n", token.Issuer(d.HTTPBaseURL, d.TenantID, 1))
 	fmt.Fprintf(&b, "  Issuer v2       %s\n", token.Issuer(d.HTTPBaseURL, d.TenantID, 2))
@@ -159,6 +189,23 @@ func printDevBanner(d devenv.DevJSON, path string, took time.Duration) {
 		token.Issuer(d.HTTPBaseURL, d.TenantID, 1), d.ClientID, d.ClientSecret)
 	fmt.Fprintf(&b, "\n  Machine-readable: %s\n\n", path)
 	fmt.Fprint(os.Stdout, b.String())
+}
+
+// startDevAdmin builds the admin centre of `gatehouse dev`: its app
+// registration in the demo tenant, pointed at the admin listener, signing
+// in through the HTTP issuer (no certificate warning in browsers) and
+// making its changes through an in-process Graph.
+func startDevAdmin(ctx context.Context, cfg server.Config, dj devenv.DevJSON, adminBase string) (*admin.Server, error) {
+	if _, err := devenv.EnsureAdminCentre(ctx, cfg.Registry, devenv.TenantID, []string{adminBase, localhostAlias(adminBase)}); err != nil {
+		return nil, err
+	}
+	g, err := graph.New(graph.Config{Registry: cfg.Registry, Keys: cfg.Keys, Logger: cfg.Logger, Clock: cfg.Clock, PublicURLs: cfg.PublicURLs})
+	if err != nil {
+		return nil, err
+	}
+	return admin.New(admin.Config{LoginBaseURL: dj.HTTPBaseURL, PublicURL: adminBase, ClientID: devenv.AdminCentreClientID,
+		DefaultTenant: devenv.TenantDomain, Registry: cfg.Registry, Graph: g, Store: cfg.Store,
+		Logger: cfg.Logger.With("part", "admin"), Clock: cfg.Clock})
 }
 
 // startDevPortal builds the portal of `gatehouse dev`: its own app

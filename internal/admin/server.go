@@ -91,6 +91,7 @@ func (s *Server) Handler() http.Handler {
 	admin("POST /applications/{id}/accept-mapped-claims", s.acceptMappedClaims)
 	admin("GET /applications/{id}/token-lifetime", s.appTokenLifetimePage)
 	admin("POST /applications/{id}/token-lifetime", s.assignAppTokenLifetime)
+	admin("GET /applications/{id}/token-lifetime/remove", s.confirmRemoveAppTokenLifetime)
 	admin("POST /applications/{id}/token-lifetime/remove", s.removeAppTokenLifetime)
 	admin("GET /applications/{id}/audit", s.applicationAudit)
 	admin("GET /applications/{id}/delete", s.confirmDeleteApplication)

@@ -175,14 +175,14 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	case p != nil:
 		s.overview(w, r, p)
 	default:
-		s.render(w, http.StatusOK, "landing", &landingPage{Layout: Layout{Title: "Sign in"}, Tenant: s.cfg.DefaultTenant})
+		s.render(w, http.StatusOK, "landing", &landingPage{Layout: Layout{Title: "Sign in"}, TenantInput: s.cfg.DefaultTenant})
 	}
 }
 
 type landingPage struct {
 	Layout
-	Tenant string
-	Error  string
+	TenantInput string
+	Error       string
 }
 
 // handleSignIn starts the authorization code flow at the tenant's issuer:
@@ -199,7 +199,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := s.reg.ResolveTenant(r.Context(), segment)
 	if errors.Is(err, store.ErrNotFound) {
-		s.render(w, http.StatusNotFound, "landing", &landingPage{Layout: Layout{Title: "Sign in"}, Tenant: segment,
+		s.render(w, http.StatusNotFound, "landing", &landingPage{Layout: Layout{Title: "Sign in"}, TenantInput: segment,
 			Error: "There is no tenant named '" + segment + "'. Enter the tenant's domain or its Directory (tenant) ID."})
 		return
 	}

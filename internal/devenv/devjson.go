@@ -26,6 +26,8 @@ type DevJSON struct {
 	// PortalURL is the portal's base URL; empty when it runs without one.
 	PortalURL      string `json:"portal_url,omitempty"`
 	PortalClientID string `json:"portal_client_id,omitempty"`
+	// AdminURL is the admin centre's base URL; empty when it runs without one.
+	AdminURL string `json:"admin_url,omitempty"`
 }
 
 // WriteDevJSON writes dev.json atomically (write to a temporary file, then
