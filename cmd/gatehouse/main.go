@@ -18,6 +18,7 @@ Usage:
   gatehouse serve   [flags]   run the identity provider from a config file or flags
   gatehouse portal  [flags]   the cluster portal: sign in at any OIDC issuer, browse the cluster as yourself
   gatehouse keys rotate       publish a new signing key and promote the next one
+  gatehouse admin create      create a Global Administrator (and the tenant, when new) for the admin centre
   gatehouse kube-authn-config the API server's AuthenticationConfiguration (or EKS arguments, or --oidc-* flags)
   gatehouse kubeconfig        a kubeconfig user signing in through kubelogin
   gatehouse bench   [flags]   load-test the token endpoint on loopback
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string) error {
 		return runPortal(ctx, args[1:])
 	case "keys":
 		return runKeys(ctx, args[1:])
+	case "admin":
+		return runAdmin(ctx, args[1:])
 	case "bench":
 		return runBench(ctx, args[1:])
 	case "token":
