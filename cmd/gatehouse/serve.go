@@ -11,6 +11,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gatehouse-id/gatehouse/internal/admin"
+	"github.com/gatehouse-id/gatehouse/internal/devenv"
+	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
 	"github.com/gatehouse-id/gatehouse/internal/server"
 )
@@ -24,6 +27,11 @@ type serveConfig struct {
 	TLSCert    string   `json:"tls_cert"`
 	TLSKey     string   `json:"tls_key"`
 	PublicURLs []string `json:"public_urls"`
+	// AdminAddr and AdminURL run the admin centre on its own listener;
+	// AdminURL is its public base URL (its /callback is registered in each
+	// tenant by `gatehouse admin create --admin-url`).
+	AdminAddr string `json:"admin_addr"`
+	AdminURL  string `json:"admin_url"`
 }
 
 func (c *serveConfig) validate() error {
@@ -36,6 +44,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.HTTPSAddr != "" && (c.TLSCert == "" || c.TLSKey == "") {
 		problems = append(problems, "https_addr needs tls_cert and tls_key")
+	}
+	if (c.AdminAddr == "") != (c.AdminURL == "") {
+		problems = append(problems, "admin_addr and admin_url go together")
 	}
 	if len(c.PublicURLs) == 0 {
 		problems = append(problems, "public_urls is required: the URLs clients use to reach Gatehouse (issuers derive from them)")
@@ -50,12 +61,14 @@ func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c commonFlags
 	c.register(fs, "")
-	configFile := fs.String("config", "", "JSON config file (fields: data, http_addr, https_addr, tls_cert, tls_key, public_urls)")
+	configFile := fs.String("config", "", "JSON config file (fields: data, http_addr, https_addr, tls_cert, tls_key, public_urls, admin_addr, admin_url)")
 	httpAddr := fs.String("http-addr", "", "plain HTTP listener address")
 	httpsAddr := fs.String("https-addr", "", "HTTPS listener address")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate chain (PEM) for --https-addr")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM) for --https-addr")
 	publicURLs := fs.String("public-url", "", "comma-separated public base URLs, e.g. https://login.example.com")
+	adminAddr := fs.String("admin-addr", "", "the admin centre's listener (empty: no admin centre)")
+	adminURL := fs.String("admin-url", "", "the admin centre's public base URL, e.g. https://admin.example.com")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,6 +89,8 @@ func runServe(ctx context.Context, args []string) error {
 	override(&cfg.HTTPSAddr, *httpsAddr)
 	override(&cfg.TLSCert, *tlsCert)
 	override(&cfg.TLSKey, *tlsKey)
+	override(&cfg.AdminAddr, *adminAddr)
+	override(&cfg.AdminURL, *adminURL)
 	if *publicURLs != "" {
 		cfg.PublicURLs = strings.Split(*publicURLs, ",")
 	}
@@ -111,8 +126,35 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		listeners = append(listeners, server.Listener{Net: ln, TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
 	}
-	return server.Run(ctx, server.Config{Store: st, Registry: registry.New(st, clock), Keys: km, Logger: log,
-		Clock: clock, PublicURLs: cfg.PublicURLs, KeyRefresh: c.keyRefresh}, listeners)
+	scfg := server.Config{Store: st, Registry: registry.New(st, clock), Keys: km, Logger: log,
+		Clock: clock, PublicURLs: cfg.PublicURLs, KeyRefresh: c.keyRefresh}
+	if cfg.AdminAddr != "" {
+		g, err := graph.New(graph.Config{Registry: scfg.Registry, Keys: km, Logger: log, Clock: clock, PublicURLs: cfg.PublicURLs})
+		if err != nil {
+			return err
+		}
+		// The sign-in page offers the first tenant; any tenant can be typed.
+		tenants, err := st.ListTenants(ctx)
+		if err != nil || len(tenants) == 0 {
+			return fmt.Errorf("the admin centre needs a tenant: create one with `gatehouse admin create` (%v)", err)
+		}
+		a, err := admin.New(admin.Config{LoginBaseURL: strings.TrimRight(cfg.PublicURLs[0], "/"), PublicURL: strings.TrimRight(cfg.AdminURL, "/"),
+			ClientID: devenv.AdminCentreClientID, DefaultTenant: tenants[0].InitialDomain, Registry: scfg.Registry, Graph: g, Store: st,
+			Logger: log.With("part", "admin"), Clock: clock})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", cfg.AdminAddr)
+		if err != nil {
+			return fmt.Errorf("admin_addr: %w", err)
+		}
+		go func() {
+			if err := a.Serve(ctx, ln, nil); err != nil {
+				log.Error("admin centre stopped", "err", err)
+			}
+		}()
+	}
+	return server.Run(ctx, scfg, listeners)
 }
 
 func override(dst *string, v string) {
