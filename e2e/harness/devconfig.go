@@ -22,6 +22,7 @@ type DevConfig struct {
 	ClientSecret        string    `json:"client_secret"`
 	ApplicationObjectID string    `json:"application_object_id"`
 	ServicePrincipalID  string    `json:"service_principal_id"`
+	AdminURL            string    `json:"admin_url"`
 	Users               []DevUser `json:"users"`
 	// PortalURL is the portal's base URL, PortalClientID its app's client
 	// id; both empty when the server runs without the portal.

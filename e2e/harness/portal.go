@@ -24,7 +24,14 @@ func (s *Server) portalArgs() []string {
 			addr = host
 		}
 	}
-	return []string{"--portal-addr", addr}
+	// The admin centre likewise gets a free port, kept across restarts.
+	adminAddr := "127.0.0.1:0"
+	if s.Config.AdminURL != "" {
+		if host, err := portalHost(s.Config.AdminURL); err == nil {
+			adminAddr = host
+		}
+	}
+	return []string{"--portal-addr", addr, "--admin-addr", adminAddr}
 }
 
 func portalHost(base string) (string, error) {
