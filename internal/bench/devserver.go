@@ -61,7 +61,9 @@ func StartDevServer(ctx context.Context, cfg DevServerConfig) (*DevServer, error
 	}
 	defer logFile.Close() // the child holds its own descriptor
 	cmd := exec.Command(cfg.Executable, "dev", "--data", cfg.DataDir,
-		"--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0")
+		"--http-addr", "127.0.0.1:0", "--https-addr", "127.0.0.1:0",
+		// The bench measures the login host alone: no portal, no admin centre.
+		"--portal-addr", "", "--admin-addr", "")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	stopWithParent(cmd)
 	if err := cmd.Start(); err != nil {
