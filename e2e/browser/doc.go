@@ -1,8 +1,9 @@
-// Package browser is the end-to-end suite of the cluster portal in a real
-// headless browser: Debian's Chromium (/usr/bin/chromium) driven by
-// playwright-core from npm, against `gatehouse dev` (issuer and portal) and a
-// real kube-apiserver (package kubecluster) that trusts the dev issuer's
-// HTTPS listener for ID tokens of the eks and portal apps.
+// Package browser is the end-to-end suite of the cluster portal and the
+// admin centre in a real headless browser: Debian's Chromium
+// (/usr/bin/chromium) driven by playwright-core from npm, against `gatehouse
+// dev` (issuer, portal, admin centre) and a real kube-apiserver (package
+// kubecluster) that trusts the dev issuer's HTTPS listener for ID tokens of
+// the eks and portal apps.
 //
 // The Go test starts the servers, prepares the directory (a user without the
 // namespace claim, created through Microsoft Graph; a 10-minute token
@@ -24,8 +25,23 @@
 //     expiry refreshes silently; past the session's 12 hours it shows
 //     "session ended" and one sign-in, not a redirect loop.
 //
+// TestAdminCentre (admin_test.go) needs no cluster: in the admin centre of
+// `gatehouse dev`, adele (Global Administrator) does the SSO guide's click
+// path for eks (admin-guide.mjs, in phases): API permissions and Grant admin
+// consent, the redirect URIs of a second portal; the extension attributes
+// created through Graph as the guide's curl does, with alex's values; Add new
+// claim with a directory schema extension for default_namespace and picture,
+// the AADSTS50146 banner (and kubelogin failing so); the manifest's
+// acceptMappedClaims; a 04:00:00 token lifetime policy created and assigned.
+// Then the real kubelogin gets alex an ID token with both claims and
+// exp - iat = 14400, and `gatehouse portal` signing in with eks shows his
+// namespace and avatar (eks-portal.mjs). alex signing in to the admin centre
+// is refused (admin-refused.mjs). Pages wider than the 1280-pixel window
+// are logged, not failed.
+//
 // Screenshots go to $GATEHOUSE_E2E_ARTIFACTS/browser, or e2e/artifacts/browser
-// (git-ignored). The suite needs bin/etcd, bin/kube-apiserver and bin/kubectl
-// (scripts/build-tools.sh), Chromium and e2e/browser/node_modules (`npm ci`
-// here; .ci/run installs both); without them it skips, except under CI=true.
+// (git-ignored). The suite needs bin/etcd, bin/kube-apiserver, bin/kubectl
+// and bin/kubelogin (scripts/build-tools.sh), Chromium and
+// e2e/browser/node_modules (`npm ci` here; .ci/run installs both); without
+// them it skips, except under CI=true.
 package browser

@@ -143,7 +143,8 @@ export async function run(body) {
 }
 
 // fillIssuerSignIn fills in and submits the issuer's sign-in form, and waits
-// until the browser is back on the portal.
+// until the browser is back on the portal (or on backTo, the base URL of
+// another client such as the admin centre).
 //
 // Should Chrome block the redirect to the portal that answers the form (the
 // sign-in page's Content-Security-Policy form-action applies to the
@@ -152,13 +153,13 @@ export async function run(body) {
 // and the browser loads the authorize URL again, as a person would: the
 // issuer's new session answers it with a plain redirect to the portal, and
 // the scenario goes on.
-export async function fillIssuerSignIn(s, page, creds, shotName) {
+export async function fillIssuerSignIn(s, page, creds, shotName, backTo = s.input.portalURL) {
   await page.locator('#username').waitFor();
   if (shotName) await s.screenshot(page, shotName);
   await page.fill('#username', creds.username);
   await page.fill('#password', creds.password);
   const formPage = page.url();
-  const backOnPortal = (u) => u.toString().startsWith(s.input.portalURL);
+  const backOnPortal = (u) => u.toString().startsWith(backTo);
   try {
     await Promise.all([page.waitForURL(backOnPortal, { waitUntil: 'load' }), page.click('button[type=submit]')]);
   } catch (err) {
