@@ -230,3 +230,13 @@ func TestSafeReturnToAndIssuerTenant(t *testing.T) {
 		t.Fatalf("mailNickname = %q", got)
 	}
 }
+
+func TestSuggestAppPrefersTheEnterpriseAppsOwnRegistration(t *testing.T) {
+	f := &claimForm{Apps: []extensionApp{{ID: "portal-obj", Name: "portal"}, {ID: "eks-obj", Name: "eks"}}}
+	for own, want := range map[string]string{"eks-obj": "eks-obj", "other": "portal-obj", "": "portal-obj"} {
+		f.suggestApp(own)
+		if f.SuggestedApp != want {
+			t.Errorf("suggestApp(%q) = %q, want %q", own, f.SuggestedApp, want)
+		}
+	}
+}

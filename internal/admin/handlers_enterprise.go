@@ -178,6 +178,24 @@ type claimForm struct {
 	ValueLabel string
 	// Suggested is the extension preselected: the one named like the claim.
 	Suggested string
+	// SuggestedApp is the application preselected in Select Application:
+	// the enterprise application's own registration when it owns
+	// extensions (so a hurried click maps this app's attribute, not
+	// another's), otherwise the first listed.
+	SuggestedApp string
+}
+
+// suggestApp preselects the application whose object id is own, when it is
+// listed.
+func (f *claimForm) suggestApp(own string) {
+	if len(f.Apps) > 0 {
+		f.SuggestedApp = f.Apps[0].ID
+	}
+	for _, a := range f.Apps {
+		if a.ID == own {
+			f.SuggestedApp = own
+		}
+	}
 }
 
 type extensionApp struct {
@@ -265,6 +283,11 @@ func (s *Server) claimForm(w http.ResponseWriter, r *http.Request, p *principal)
 	if pg.Claim, err = s.readClaimForm(r, p, r.URL.Query()); err != nil {
 		s.serverError(w, r, p, "read claim form", err)
 		return
+	}
+	if app != nil {
+		pg.Claim.suggestApp(app.ID)
+	} else {
+		pg.Claim.suggestApp("")
 	}
 	pg.Title = "Add new claim · " + sp.DisplayName
 	s.render(w, http.StatusOK, "enterprise_claim", pg)
