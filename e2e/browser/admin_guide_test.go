@@ -101,7 +101,7 @@ func (a *adminEnv) testConsent(t *testing.T) {
 		t.Errorf("after Grant admin consent: notice %q, consent warning %v; want the notice and no warning", granted.notice(), granted.ConsentNeeded)
 	}
 	for _, p := range append(slices.Clone(guidePermissions), addedPermission) {
-		if row, ok := findPermission(granted.Rows, p); !ok || !row.Granted || !strings.HasPrefix(row.Status, "Granted for ") {
+		if row, ok := findPermission(granted.Rows, p); !ok || !row.Granted || row.Status != "Granted" {
 			t.Errorf("after Grant admin consent: %s is %+v (listed %t); want granted", p, row, ok)
 		}
 	}
