@@ -48,13 +48,8 @@ type appPage struct {
 // for a missing one.
 func (s *Server) loadApp(w http.ResponseWriter, r *http.Request, p *principal) (*directory.Application, *directory.ServicePrincipal, bool) {
 	st := s.reg.Store()
-	a, err := st.GetApplication(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("id")))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, p, "App registration", "/applications")
-		return nil, nil, false
-	}
-	if err != nil {
-		s.serverError(w, r, p, "load application", err)
+	a, ok := lookup(s, w, r, p, "application", "App registration", "/applications", st.GetApplication)
+	if !ok {
 		return nil, nil, false
 	}
 	sp, err := st.GetServicePrincipalByAppID(r.Context(), p.Tenant.ID, a.AppID)
@@ -63,6 +58,16 @@ func (s *Server) loadApp(w http.ResponseWriter, r *http.Request, p *principal) (
 		return nil, nil, false
 	}
 	return a, sp, true
+}
+
+// loadAppTab opens the handlers of one tab of an app registration's blade:
+// it loads the registration and starts its page.
+func (s *Server) loadAppTab(w http.ResponseWriter, r *http.Request, p *principal, tab, title string) (*appPage, bool) {
+	a, sp, ok := s.loadApp(w, r, p)
+	if !ok {
+		return nil, false
+	}
+	return s.appPage(r, p, a, sp, tab, title), true
 }
 
 func (s *Server) appPage(r *http.Request, p *principal, a *directory.Application, sp *directory.ServicePrincipal, tab, title string) *appPage {
@@ -153,11 +158,11 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, p *pr
 }
 
 func (s *Server) applicationOverview(w http.ResponseWriter, r *http.Request, p *principal) {
-	a, sp, ok := s.loadApp(w, r, p)
+	pg, ok := s.loadAppTab(w, r, p, "overview", "Overview")
 	if !ok {
 		return
 	}
-	pg := s.appPage(r, p, a, sp, "overview", "Overview")
+	a, sp := pg.App, pg.SP
 	pg.IssuerV1, pg.IssuerV2 = token.Issuer(s.cfg.LoginBaseURL, p.Tenant.ID, 1), token.Issuer(s.cfg.LoginBaseURL, p.Tenant.ID, 2)
 	if sp != nil {
 		claims, _, err := s.spClaims(r, p, sp)
@@ -173,11 +178,11 @@ func (s *Server) applicationOverview(w http.ResponseWriter, r *http.Request, p *
 // Authentication: redirect URIs per platform, public client flows.
 
 func (s *Server) authenticationForm(w http.ResponseWriter, r *http.Request, p *principal) {
-	a, sp, ok := s.loadApp(w, r, p)
+	pg, ok := s.loadAppTab(w, r, p, "authentication", "Authentication")
 	if !ok {
 		return
 	}
-	pg := s.appPage(r, p, a, sp, "authentication", "Authentication")
+	a := pg.App
 	pg.WebURIs, pg.PublicURIs, pg.LogoutURL = strings.Join(a.Web.RedirectURIs, "\n"), strings.Join(a.PublicClient.RedirectURIs, "\n"), a.Web.LogoutURL
 	pg.AllowPublicFlows, pg.IDTokens = a.IsFallbackPublicClient, a.Web.EnableIDTokenIssuance
 	s.render(w, http.StatusOK, "application_authentication", pg)
@@ -198,11 +203,11 @@ func authenticationBody(web, public, logoutURL string, publicFlows, idTokens boo
 }
 
 func (s *Server) saveAuthentication(w http.ResponseWriter, r *http.Request, p *principal) {
-	a, sp, ok := s.loadApp(w, r, p)
+	pg, ok := s.loadAppTab(w, r, p, "authentication", "Authentication")
 	if !ok {
 		return
 	}
-	pg := s.appPage(r, p, a, sp, "authentication", "Authentication")
+	a := pg.App
 	pg.WebURIs, pg.PublicURIs, pg.LogoutURL = r.PostFormValue("web_redirect_uris"), r.PostFormValue("public_redirect_uris"), r.PostFormValue("logout_url")
 	pg.AllowPublicFlows, pg.IDTokens = r.PostFormValue("allow_public_flows") == "yes", r.PostFormValue("id_tokens") == "on"
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Update application – Authentication", Method: "PATCH", Path: "applications/" + a.ID,
@@ -233,11 +238,11 @@ var secretLifetimes = map[string]time.Duration{"90d": 90 * 24 * time.Hour, "180d
 // addSecret adds a client secret and shows it once: the response is the
 // page itself, never a redirect, so the secret is in no URL or history.
 func (s *Server) addSecret(w http.ResponseWriter, r *http.Request, p *principal) {
-	a, sp, ok := s.loadApp(w, r, p)
+	pg, ok := s.loadAppTab(w, r, p, "secrets", "Certificates & secrets")
 	if !ok {
 		return
 	}
-	pg := s.appPage(r, p, a, sp, "secrets", "Certificates & secrets")
+	a := pg.App
 	lifetime, known := secretLifetimes[r.PostFormValue("expires")]
 	if !known {
 		pg.Error = formError("Choose when the secret expires.")
@@ -358,11 +363,11 @@ func (s *Server) deleteApplication(w http.ResponseWriter, r *http.Request, p *pr
 }
 
 func (s *Server) applicationAudit(w http.ResponseWriter, r *http.Request, p *principal) {
-	a, sp, ok := s.loadApp(w, r, p)
+	pg, ok := s.loadAppTab(w, r, p, "audit", "Audit logs")
 	if !ok {
 		return
 	}
-	pg := s.appPage(r, p, a, sp, "audit", "Audit logs")
+	a := pg.App
 	var err error
 	if pg.Audit, err = s.st.ListAuditRecords(r.Context(), p.Tenant.ID, a.ID, 200); err != nil {
 		s.serverError(w, r, p, "list audit records", err)

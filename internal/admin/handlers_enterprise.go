@@ -57,17 +57,13 @@ func (s *Server) listServicePrincipals(w http.ResponseWriter, r *http.Request, p
 
 func (s *Server) loadSP(w http.ResponseWriter, r *http.Request, p *principal) (*directory.ServicePrincipal, *directory.Application, bool) {
 	st := s.reg.Store()
-	sp, err := st.GetServicePrincipal(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("id")))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, p, "Enterprise application", "/enterprise-applications")
-		return nil, nil, false
-	}
-	if err != nil {
-		s.serverError(w, r, p, "load service principal", err)
+	sp, ok := lookup(s, w, r, p, "service principal", "Enterprise application", "/enterprise-applications", st.GetServicePrincipal)
+	if !ok {
 		return nil, nil, false
 	}
 	var app *directory.Application
 	if sp.AppOwnerOrganizationID == p.Tenant.ID {
+		var err error
 		app, err = st.GetApplicationByAppID(r.Context(), p.Tenant.ID, sp.AppID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.serverError(w, r, p, "load application", err)
@@ -150,12 +146,27 @@ func (s *Server) ssoView(w http.ResponseWriter, r *http.Request, p *principal, s
 	return pg, true
 }
 
-func (s *Server) ssoPage(w http.ResponseWriter, r *http.Request, p *principal) {
+// loadSSO opens the handlers of the service principal's single sign-on
+// blade: it loads the service principal and its claims view and, for a
+// change (write), refuses an administrator who may not make it.
+func (s *Server) loadSSO(w http.ResponseWriter, r *http.Request, p *principal, write bool) (*spPage, bool) {
 	sp, app, ok := s.loadSP(w, r, p)
 	if !ok {
-		return
+		return nil, false
 	}
-	if pg, ok := s.ssoView(w, r, p, sp, app); ok {
+	pg, ok := s.ssoView(w, r, p, sp, app)
+	if !ok {
+		return nil, false
+	}
+	if write && !pg.CanWrite {
+		s.denied(w, p, "/enterprise-applications/"+sp.ID+"/sso")
+		return nil, false
+	}
+	return pg, true
+}
+
+func (s *Server) ssoPage(w http.ResponseWriter, r *http.Request, p *principal) {
+	if pg, ok := s.loadSSO(w, r, p, false); ok {
 		s.render(w, http.StatusOK, "enterprise_sso", pg)
 	}
 }
@@ -267,18 +278,11 @@ func (f *claimForm) knownExtension() bool {
 }
 
 func (s *Server) claimForm(w http.ResponseWriter, r *http.Request, p *principal) {
-	sp, app, ok := s.loadSP(w, r, p)
+	pg, ok := s.loadSSO(w, r, p, true)
 	if !ok {
 		return
 	}
-	pg, ok := s.ssoView(w, r, p, sp, app)
-	if !ok {
-		return
-	}
-	if !pg.CanWrite {
-		s.denied(w, p, "/enterprise-applications/"+sp.ID+"/sso")
-		return
-	}
+	sp, app := pg.SP, pg.App
 	var err error
 	if pg.Claim, err = s.readClaimForm(r, p, r.URL.Query()); err != nil {
 		s.serverError(w, r, p, "read claim form", err)
@@ -298,18 +302,11 @@ func (s *Server) claimForm(w http.ResponseWriter, r *http.Request, p *principal)
 // own; otherwise create one (copying a policy shared with other
 // applications, so they keep theirs) and assign it with $ref.
 func (s *Server) saveClaim(w http.ResponseWriter, r *http.Request, p *principal) {
-	sp, app, ok := s.loadSP(w, r, p)
+	pg, ok := s.loadSSO(w, r, p, true)
 	if !ok {
 		return
 	}
-	pg, ok := s.ssoView(w, r, p, sp, app)
-	if !ok {
-		return
-	}
-	if !pg.CanWrite {
-		s.denied(w, p, "/enterprise-applications/"+sp.ID+"/sso")
-		return
-	}
+	sp := pg.SP
 	r.ParseForm()
 	f, err := s.readClaimForm(r, p, r.PostForm)
 	if err != nil {
@@ -374,14 +371,11 @@ func (s *Server) storeClaims(r *http.Request, p *principal, sp *directory.Servic
 }
 
 func (s *Server) confirmDeleteClaim(w http.ResponseWriter, r *http.Request, p *principal) {
-	sp, app, ok := s.loadSP(w, r, p)
+	pg, ok := s.loadSSO(w, r, p, false)
 	if !ok {
 		return
 	}
-	pg, ok := s.ssoView(w, r, p, sp, app)
-	if !ok {
-		return
-	}
+	sp := pg.SP
 	name := r.URL.Query().Get("name")
 	for _, c := range pg.Claims {
 		if c.Name == name {
@@ -399,18 +393,11 @@ func (s *Server) confirmDeleteClaim(w http.ResponseWriter, r *http.Request, p *p
 }
 
 func (s *Server) deleteClaim(w http.ResponseWriter, r *http.Request, p *principal) {
-	sp, app, ok := s.loadSP(w, r, p)
+	pg, ok := s.loadSSO(w, r, p, true)
 	if !ok {
 		return
 	}
-	pg, ok := s.ssoView(w, r, p, sp, app)
-	if !ok {
-		return
-	}
-	if !pg.CanWrite {
-		s.denied(w, p, "/enterprise-applications/"+sp.ID+"/sso")
-		return
-	}
+	sp := pg.SP
 	name := r.PostFormValue("name")
 	if pg.Policy == nil {
 		s.notFound(w, p, "Claim", "/enterprise-applications/"+sp.ID+"/sso")

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -94,16 +93,7 @@ type groupMember struct {
 }
 
 func (s *Server) loadGroup(w http.ResponseWriter, r *http.Request, p *principal) (*directory.Group, bool) {
-	g, err := s.reg.Store().GetGroup(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("id")))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, p, "Group", "/groups")
-		return nil, false
-	}
-	if err != nil {
-		s.serverError(w, r, p, "load group", err)
-		return nil, false
-	}
-	return g, true
+	return lookup(s, w, r, p, "group", "Group", "/groups", s.reg.Store().GetGroup)
 }
 
 func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, p *principal, g *directory.Group, status int, fe *FormError) {
@@ -145,6 +135,24 @@ func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, p *principa
 	s.render(w, status, "group", pg)
 }
 
+// addMember is the Graph request that adds the user to the group, from
+// the group's page or the user's.
+func addMember(g *directory.Group, u *directory.User) change {
+	return change{Activity: "Add member to group", Method: "POST", Path: "groups/" + g.ID + "/members/$ref",
+		Body: graphRef("directoryObjects/" + u.ID), Targets: []store.AuditTarget{groupTarget(g), userTarget(u)}}
+}
+
+// removeMember is the Graph request that removes the member (any object
+// id) from the group; u, the member when it is a user, is audited too.
+func removeMember(g *directory.Group, member string, u *directory.User) change {
+	targets := []store.AuditTarget{groupTarget(g)}
+	if u != nil {
+		targets = append(targets, userTarget(u))
+	}
+	return change{Activity: "Remove member from group", Method: "DELETE", Path: "groups/" + g.ID + "/members/" + member + "/$ref",
+		Targets: targets}
+}
+
 func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, p *principal) {
 	if g, ok := s.loadGroup(w, r, p); ok {
 		s.renderGroup(w, r, p, g, http.StatusOK, nil)
@@ -161,8 +169,7 @@ func (s *Server) addGroupMember(w http.ResponseWriter, r *http.Request, p *princ
 		s.renderGroup(w, r, p, g, http.StatusBadRequest, formError("Choose the user to add."))
 		return
 	}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Add member to group", Method: "POST", Path: "groups/" + g.ID + "/members/$ref",
-		Body: graphRef("directoryObjects/" + u.ID), Targets: []store.AuditTarget{groupTarget(g), userTarget(u)}}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, addMember(g, u)); gerr != nil {
 		s.renderGroup(w, r, p, g, gerr.Status, graphError(gerr))
 		return
 	}
@@ -190,12 +197,11 @@ func (s *Server) removeGroupMember(w http.ResponseWriter, r *http.Request, p *pr
 		return
 	}
 	member := strings.ToLower(r.PathValue("member"))
-	targets := []store.AuditTarget{groupTarget(g)}
-	if u, err := s.reg.Store().GetUser(r.Context(), p.Tenant.ID, member); err == nil {
-		targets = append(targets, userTarget(u))
+	var u *directory.User // the member when it is a user
+	if found, err := s.reg.Store().GetUser(r.Context(), p.Tenant.ID, member); err == nil {
+		u = found
 	}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Remove member from group", Method: "DELETE", Path: "groups/" + g.ID + "/members/" + member + "/$ref",
-		Targets: targets}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, removeMember(g, member, u)); gerr != nil {
 		s.renderGroup(w, r, p, g, gerr.Status, graphError(gerr))
 		return
 	}

@@ -38,11 +38,11 @@ func (s *Server) manifestPage(w http.ResponseWriter, r *http.Request, p *princip
 }
 
 func (s *Server) saveManifest(w http.ResponseWriter, r *http.Request, p *principal) {
-	a, sp, ok := s.loadApp(w, r, p)
+	pg, ok := s.loadAppTab(w, r, p, "manifest", "Manifest")
 	if !ok {
 		return
 	}
-	pg := s.appPage(r, p, a, sp, "manifest", "Manifest")
+	a := pg.App
 	pg.Manifest = r.PostFormValue("manifest")
 	fail := func(status int) {
 		s.render(w, status, "application_manifest", pg)

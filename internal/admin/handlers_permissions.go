@@ -138,11 +138,11 @@ func fillPermission(row *permissionRow, rs *directory.ServicePrincipal) {
 }
 
 func (s *Server) permissionsPage(w http.ResponseWriter, r *http.Request, p *principal) {
-	a, sp, ok := s.loadApp(w, r, p)
+	pg, ok := s.loadAppTab(w, r, p, "permissions", "API permissions")
 	if !ok {
 		return
 	}
-	pg := s.appPage(r, p, a, sp, "permissions", "API permissions")
+	a, sp := pg.App, pg.SP
 	var err error
 	if pg.Permissions, err = s.permissionsView(r, p, a, sp); err != nil {
 		s.serverError(w, r, p, "load permissions", err)

@@ -106,11 +106,11 @@ func optionalClaimsFromForm(cur directory.OptionalClaims, idNames, accessNames [
 }
 
 func (s *Server) tokenConfigurationPage(w http.ResponseWriter, r *http.Request, p *principal) {
-	a, sp, ok := s.loadApp(w, r, p)
+	pg, ok := s.loadAppTab(w, r, p, "token-configuration", "Token configuration")
 	if !ok {
 		return
 	}
-	pg := s.appPage(r, p, a, sp, "token-configuration", "Token configuration")
+	a := pg.App
 	pg.TokenConfig = tokenConfig(a)
 	s.render(w, http.StatusOK, "application_token_configuration", pg)
 }

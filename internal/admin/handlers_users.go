@@ -129,16 +129,22 @@ type extensionField struct {
 }
 
 func (s *Server) loadUser(w http.ResponseWriter, r *http.Request, p *principal) (*directory.User, bool) {
-	u, err := s.reg.Store().GetUser(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("id")))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(w, p, "User", "/users")
-		return nil, false
+	return lookup(s, w, r, p, "user", "User", "/users", s.reg.Store().GetUser)
+}
+
+// loadUserGroup reads the user and the group of a membership's
+// /users/{id}/groups/{group} route.
+func (s *Server) loadUserGroup(w http.ResponseWriter, r *http.Request, p *principal) (*directory.User, *directory.Group, bool) {
+	u, ok := s.loadUser(w, r, p)
+	if !ok {
+		return nil, nil, false
 	}
+	g, err := s.reg.Store().GetGroup(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("group")))
 	if err != nil {
-		s.serverError(w, r, p, "load user", err)
-		return nil, false
+		s.notFound(w, p, "Group", "/users/"+u.ID)
+		return nil, nil, false
 	}
-	return u, true
+	return u, g, true
 }
 
 // userView reads everything the user's page shows.
@@ -333,8 +339,7 @@ func (s *Server) addUserToGroup(w http.ResponseWriter, r *http.Request, p *princ
 		s.renderUser(w, r, p, u, http.StatusBadRequest, "groups", formError("Choose a group."), nil)
 		return
 	}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Add member to group", Method: "POST", Path: "groups/" + g.ID + "/members/$ref",
-		Body: graphRef("directoryObjects/" + u.ID), Targets: []store.AuditTarget{groupTarget(g), userTarget(u)}}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, addMember(g, u)); gerr != nil {
 		s.renderUser(w, r, p, u, gerr.Status, "groups", graphError(gerr), nil)
 		return
 	}
@@ -342,13 +347,8 @@ func (s *Server) addUserToGroup(w http.ResponseWriter, r *http.Request, p *princ
 }
 
 func (s *Server) confirmRemoveUserFromGroup(w http.ResponseWriter, r *http.Request, p *principal) {
-	u, ok := s.loadUser(w, r, p)
+	u, g, ok := s.loadUserGroup(w, r, p)
 	if !ok {
-		return
-	}
-	g, err := s.reg.Store().GetGroup(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("group")))
-	if err != nil {
-		s.notFound(w, p, "Group", "/users/"+u.ID)
 		return
 	}
 	s.render(w, http.StatusOK, "confirm", &confirmPage{Layout: s.layout(r, p, "Remove group membership", "users", Crumb{"Users", "/users"}, Crumb{u.DisplayName, "/users/" + u.ID}),
@@ -358,17 +358,11 @@ func (s *Server) confirmRemoveUserFromGroup(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *Server) removeUserFromGroup(w http.ResponseWriter, r *http.Request, p *principal) {
-	u, ok := s.loadUser(w, r, p)
+	u, g, ok := s.loadUserGroup(w, r, p)
 	if !ok {
 		return
 	}
-	g, err := s.reg.Store().GetGroup(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("group")))
-	if err != nil {
-		s.notFound(w, p, "Group", "/users/"+u.ID)
-		return
-	}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Remove member from group", Method: "DELETE", Path: "groups/" + g.ID + "/members/" + u.ID + "/$ref",
-		Targets: []store.AuditTarget{groupTarget(g), userTarget(u)}}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, removeMember(g, u.ID, u)); gerr != nil {
 		s.renderUser(w, r, p, u, gerr.Status, "groups", graphError(gerr), nil)
 		return
 	}

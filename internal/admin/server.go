@@ -1,13 +1,9 @@
 package admin
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,6 +15,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/oauth"
 	"github.com/gatehouse-id/gatehouse/internal/policy"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/webui"
 	webadmin "github.com/gatehouse-id/gatehouse/web/admin"
 )
 
@@ -30,10 +27,10 @@ type Server struct {
 	st       Store
 	policies oauth.Policies
 	rp       *relyingParty
-	pages    *template.Template
+	pages    webui.Pages
+	cookies  webui.Cookies // https: Secure and __Host- prefixed
 	log      *slog.Logger
 	clock    func() time.Time
-	secure   bool // https: cookies are Secure and __Host- prefixed
 }
 
 // New returns the admin centre. It does not contact the login host: each
@@ -47,9 +44,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse admin templates: %w", err)
 	}
+	secure := strings.HasPrefix(cfg.PublicURL, "https://")
 	return &Server{cfg: cfg, reg: cfg.Registry, graph: cfg.Graph, st: cfg.Store,
-		policies: policy.NewService(cfg.Registry.Store()), rp: newRelyingParty(&cfg), pages: pages,
-		log: cfg.Logger, clock: cfg.Clock, secure: strings.HasPrefix(cfg.PublicURL, "https://")}, nil
+		policies: policy.NewService(cfg.Registry.Store()), rp: newRelyingParty(&cfg),
+		pages: webui.Pages{Templates: pages, Log: cfg.Logger, Secure: secure}, cookies: webui.Cookies{Secure: secure},
+		log: cfg.Logger, clock: cfg.Clock}, nil
 }
 
 func (s *Server) now() time.Time { return s.clock() }
@@ -58,8 +57,8 @@ func (s *Server) now() time.Time { return s.clock() }
 // the whole surface in one screen.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+	mux.HandleFunc("GET /healthz", webui.Healthz)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", webui.Static(webadmin.Static())))
 	// sign-in (signin.go)
 	mux.HandleFunc("GET /signin", s.handleSignIn)
 	mux.HandleFunc("GET /callback", s.handleCallback)
@@ -138,73 +137,13 @@ func (s *Server) Handler() http.Handler {
 	// Go's cross-origin protection (Sec-Fetch-Site / Origin) refuses
 	// cross-site POSTs before they reach a handler; the forms also carry a
 	// session-bound CSRF token (admin checks it for every POST).
-	return s.accessLog(http.NewCrossOriginProtection().Handler(mux))
+	return webui.AccessLog(s.log, http.NewCrossOriginProtection().Handler(mux))
 }
 
 // Serve serves the admin centre on ln (with TLS when tlsCfg is set) until
 // ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
-	if tlsCfg != nil {
-		ln = tls.NewListener(ln, tlsCfg)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("admin centre listening", "addr", ln.Addr().String(), "url", s.cfg.PublicURL)
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("admin centre: %w", err)
-		}
-		return nil
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdown)
-}
-
-func staticHandler() http.Handler {
-	fsys := webadmin.Static()
-	files := http.FileServerFS(fsys)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := fs.Stat(fsys, strings.TrimPrefix(r.URL.Path, "/")); err != nil || r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		files.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
-}
-
-// accessLog logs method, path and status: never query strings (codes,
-// state) or headers (cookies).
-func (s *Server) accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		s.log.Debug("http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
+	return webui.Serve(ctx, ln, tlsCfg, s.Handler(), s.log, "admin centre", "url", s.cfg.PublicURL)
 }
 
 // csp allows only the admin centre's own script and styles, forms to itself
@@ -214,64 +153,17 @@ func (s *Server) csp() string {
 	if u, err := url.Parse(s.cfg.LoginBaseURL); err == nil {
 		form += " " + u.Scheme + "://" + u.Host
 	}
-	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action " +
-		form + "; frame-ancestors 'none'; base-uri 'none'"
+	return webui.CSP("'self' data:", form)
 }
 
-// render writes a page; headers are set before WriteHeader, and the page is
-// executed into a buffer first so a template error is a clean 500.
+// render writes a page under the admin centre's CSP.
 func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.Error("render page", "page", name, "err", err)
-		status, buf = http.StatusInternalServerError, *bytes.NewBufferString("internal error\n")
-	}
-	h := w.Header()
-	h.Set("Content-Security-Policy", s.csp())
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	if s.secure {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
-	}
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	s.pages.Render(w, status, name, data, s.csp())
 }
 
-// Cookie names. With https the __Host- prefix pins them to this origin.
-// The portal and the login host may share the browser's cookie jar (same
-// host, other port): the names differ from theirs.
-func (s *Server) cookieName(base string) string {
-	if s.secure {
-		return "__Host-" + base
-	}
-	return base
-}
-
+// Cookie names. The portal and the login host may share the browser's
+// cookie jar (same host, other port): the names differ from theirs.
 const (
 	sessionCookie = "gatehouse_admin_session"
 	loginCookie   = "gatehouse_admin_login"
 )
-
-func (s *Server) setCookie(w http.ResponseWriter, name, value string, expires time.Time) {
-	c := &http.Cookie{Name: s.cookieName(name), Value: value, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode}
-	if !expires.IsZero() {
-		c.Expires = expires
-	}
-	http.SetCookie(w, c)
-}
-
-func (s *Server) clearCookie(w http.ResponseWriter, name string) {
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(name), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode})
-}
-
-func (s *Server) cookie(r *http.Request, name string) string {
-	if c, err := r.Cookie(s.cookieName(name)); err == nil {
-		return c.Value
-	}
-	return ""
-}

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/portal/portalstate"
 	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/webui"
 )
 
 // loginRequestLifetime bounds how long the sign-in page may take.
@@ -104,9 +104,7 @@ func (s *Server) admin(h adminHandler) http.HandlerFunc {
 
 // checkCSRF compares the form's token with the session's in constant time.
 func (s *Server) checkCSRF(r *http.Request, sess *portalstate.Session) bool {
-	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
-	tok := r.PostFormValue("csrf_token")
-	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRFToken)) == 1
+	return webui.CheckCSRF(r, maxFormBytes, sess.CSRFToken)
 }
 
 // maxFormBytes bounds a form body (the manifest is the largest).
@@ -116,17 +114,8 @@ const maxFormBytes = 256 << 10
 // no live session, or the user the admin centre now refuses (role removed,
 // account disabled), whose session it has ended.
 func (s *Server) currentPrincipal(w http.ResponseWriter, r *http.Request) (*principal, *directory.User, error) {
-	secret := s.cookie(r, sessionCookie)
-	if secret == "" {
-		return nil, nil, nil
-	}
-	hash := grant.Hash(secret)
-	sess, err := s.st.GetPortalSession(r.Context(), hash)
-	if errors.Is(err, store.ErrNotFound) {
-		s.clearCookie(w, sessionCookie)
-		return nil, nil, nil
-	}
-	if err != nil {
+	sess, hash, err := s.cookies.Session(w, r, sessionCookie, s.st)
+	if sess == nil || err != nil {
 		return nil, nil, err
 	}
 	tenantID := issuerTenant(sess.Issuer)
@@ -146,7 +135,7 @@ func (s *Server) currentPrincipal(w http.ResponseWriter, r *http.Request) (*prin
 	}
 	s.log.Info("admin session ended: no longer an administrator", "session", sess.ID)
 	s.st.DeletePortalSession(r.Context(), hash)
-	s.clearCookie(w, sessionCookie)
+	s.cookies.Clear(w, sessionCookie)
 	if u == nil {
 		return nil, nil, nil
 	}
@@ -214,11 +203,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			Retry: "/"})
 		return
 	}
-	binding := s.cookie(r, loginCookie)
-	if len(binding) != 43 {
-		binding = grant.NewSecret()
-		s.setCookie(w, loginCookie, binding, time.Time{})
-	}
+	binding := s.cookies.LoginBinding(w, r, loginCookie)
 	state, nonce, verifier := t.ID+"."+grant.NewSecret(), grant.NewSecret(), oauth2.GenerateVerifier()
 	authURL, err := s.rp.authCodeURL(r.Context(), t.ID, state, nonce, verifier)
 	if err != nil {
@@ -238,8 +223,6 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, authURL, http.StatusFound)
 }
 
-var errStateReused = errors.New("state already used")
-
 // handleCallback finishes the flow: the state must name an unused login
 // request of this browser; the code is exchanged and the ID token verified;
 // only an administrator gets a session.
@@ -255,25 +238,19 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "This sign-in link is incomplete", "The answer of the sign-in page has no valid state parameter. Start the sign-in again.")
 		return
 	}
-	lr, err := s.st.UpdatePortalLogin(r.Context(), grant.Hash(state), func(l *portalstate.LoginRequest) error {
-		if l.UsedAt != nil {
-			return errStateReused
-		}
-		l.UsedAt = &now
-		return nil
-	})
+	lr, err := webui.ClaimLogin(r.Context(), s.st, state, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		fail(http.StatusBadRequest, "This sign-in has expired or is unknown", "The admin centre has no sign-in waiting for this answer: it took longer than 15 minutes, or it was started elsewhere. Start the sign-in again.")
 		return
-	case errors.Is(err, errStateReused):
+	case errors.Is(err, webui.ErrLoginUsed):
 		fail(http.StatusBadRequest, "This sign-in was already completed", "The answer was used before (a reload or the back button). Start the sign-in again.")
 		return
 	case err != nil:
 		s.serverError(w, r, nil, "load login request", err)
 		return
 	}
-	if b := s.cookie(r, loginCookie); b == "" || subtle.ConstantTimeCompare([]byte(grant.Hash(b)), []byte(lr.BrowserHash)) != 1 {
+	if !s.cookies.BoundTo(r, loginCookie, lr) {
 		fail(http.StatusBadRequest, "This sign-in was started in another browser", "For your protection the admin centre only accepts a sign-in in the browser that started it. Start the sign-in again here.")
 		return
 	}
@@ -318,10 +295,10 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, nil, "store session", err)
 		return
 	}
-	if old := s.cookie(r, sessionCookie); old != "" {
+	if old := s.cookies.Get(r, sessionCookie); old != "" {
 		s.st.DeletePortalSession(r.Context(), grant.Hash(old))
 	}
-	s.setCookie(w, sessionCookie, secret, sess.ExpiresAt)
+	s.cookies.Set(w, sessionCookie, secret, sess.ExpiresAt)
 	s.log.Info("admin sign-in", "session", sess.ID, "tenant", id.TenantID, "user", u.ID)
 	http.Redirect(w, r, lr.ReturnTo, http.StatusSeeOther)
 }
@@ -330,7 +307,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 // logout (ending its sign-in session too), which returns to /signed-out.
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	target := "/signed-out"
-	if secret := s.cookie(r, sessionCookie); secret != "" {
+	if secret := s.cookies.Get(r, sessionCookie); secret != "" {
 		hash := grant.Hash(secret)
 		if sess, err := s.st.GetPortalSession(r.Context(), hash); err == nil {
 			if !s.checkCSRF(r, sess) {
@@ -345,7 +322,7 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 		}
 		s.st.DeletePortalSession(r.Context(), hash)
 	}
-	s.clearCookie(w, sessionCookie)
+	s.cookies.Clear(w, sessionCookie)
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 

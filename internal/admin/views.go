@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/graph"
+	"github.com/gatehouse-id/gatehouse/internal/webui"
 )
 
 // Layout is the frame of every page: header, navigation, notices.
@@ -218,19 +219,5 @@ func humanDuration(d time.Duration) string {
 	if d <= 0 {
 		return "—"
 	}
-	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case h == 0:
-		return plural(m, "minute")
-	case m == 0:
-		return plural(h, "hour")
-	}
-	return plural(h, "hour") + " " + plural(m, "minute")
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return webui.HoursMinutes(d)
 }

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/grant"
 	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/webui"
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 )
@@ -20,12 +20,7 @@ import (
 // cookie, then a redirect to the issuer.
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	next := safeReturnTo(r.URL.Query().Get("next"))
-	binding := s.cookie(r, loginCookie)
-	if len(binding) != 43 {
-		binding = grant.NewSecret()
-		// A browser-session cookie, reused by sign-ins in other tabs.
-		s.setCookie(w, loginCookie, binding, time.Time{})
-	}
+	binding := s.cookies.LoginBinding(w, r, loginCookie)
 	state, nonce, verifier := grant.NewSecret(), grant.NewSecret(), oauth2.GenerateVerifier()
 	authURL, err := s.rp.AuthCodeURL(r.Context(), state, nonce, verifier)
 	if err != nil {
@@ -46,12 +41,6 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, authURL, http.StatusFound)
 }
 
-// Callback refusals. Each is a 400 page with a way to start again; none
-// redirects, so a broken flow cannot loop.
-var (
-	errStateReused = errors.New("state already used")
-)
-
 // handleCallback finishes the flow: the state must name an unused login
 // request of this browser; then the code is exchanged, the ID token verified
 // (nonce included), the session stored and the settings updated.
@@ -66,18 +55,12 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "This sign-in link is incomplete", "The identity provider's answer has no state parameter. Start the sign-in again.")
 		return
 	}
-	lr, err := s.st.UpdatePortalLogin(r.Context(), grant.Hash(state), func(l *LoginRequest) error {
-		if l.UsedAt != nil {
-			return errStateReused
-		}
-		l.UsedAt = &now
-		return nil
-	})
+	lr, err := webui.ClaimLogin(r.Context(), s.st, state, now)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		fail(http.StatusBadRequest, "This sign-in has expired or is unknown", "The portal has no sign-in waiting for this answer: it took longer than 15 minutes, or it was started elsewhere. Start the sign-in again.")
 		return
-	case errors.Is(err, errStateReused):
+	case errors.Is(err, webui.ErrLoginUsed):
 		s.log.Warn("callback: state reused")
 		fail(http.StatusBadRequest, "This sign-in was already completed", "The identity provider's answer was used before (a reload or the back button). Start the sign-in again.")
 		return
@@ -85,7 +68,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, nil, "load login request", err)
 		return
 	}
-	if b := s.cookie(r, loginCookie); b == "" || subtle.ConstantTimeCompare([]byte(grant.Hash(b)), []byte(lr.BrowserHash)) != 1 {
+	if !s.cookies.BoundTo(r, loginCookie, lr) {
 		s.log.Warn("callback: login request of another browser")
 		fail(http.StatusBadRequest, "This sign-in was started in another browser", "For your protection the portal only accepts a sign-in in the browser that started it. Start the sign-in again here.")
 		return
@@ -118,11 +101,11 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A previous session in this browser ends: one cookie, one session.
-	if old := s.cookie(r, sessionCookie); old != "" {
+	if old := s.cookies.Get(r, sessionCookie); old != "" {
 		s.st.DeletePortalSession(r.Context(), grant.Hash(old))
 	}
 	s.applySignInSettings(r.Context(), sess, now)
-	s.setCookie(w, sessionCookie, secret, sess.ExpiresAt)
+	s.cookies.Set(w, sessionCookie, secret, sess.ExpiresAt)
 	s.log.Info("portal sign-in", "session", sess.ID, "issuer", sess.Issuer, "sub", sess.Subject)
 	http.Redirect(w, r, lr.ReturnTo, http.StatusSeeOther)
 }
@@ -169,7 +152,7 @@ func safeReturnTo(next string) string {
 // issuer's end_session_endpoint (RP-initiated logout), which returns to
 // /signed-out.
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
-	secret := s.cookie(r, sessionCookie)
+	secret := s.cookies.Get(r, sessionCookie)
 	target := "/signed-out"
 	if secret != "" {
 		hash := grant.Hash(secret)
@@ -189,15 +172,13 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("delete session", "err", err)
 		}
 	}
-	s.clearCookie(w, sessionCookie)
+	s.cookies.Clear(w, sessionCookie)
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
 // checkCSRF compares the form's token with the session's in constant time.
 func (s *Server) checkCSRF(r *http.Request, sess *Session) bool {
-	r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
-	tok := r.PostFormValue("csrf_token")
-	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRFToken)) == 1
+	return webui.CheckCSRF(r, maxFormBytes, sess.CSRFToken)
 }
 
 // maxFormBytes bounds a form body.
@@ -216,18 +197,12 @@ const (
 // when its ID token is about to expire. A session whose refresh fails is
 // deleted: a stale token is never sent on.
 func (s *Server) currentSession(w http.ResponseWriter, r *http.Request) (*Session, sessionState, error) {
-	secret := s.cookie(r, sessionCookie)
-	if secret == "" {
-		return nil, noSession, nil
-	}
-	hash := grant.Hash(secret)
-	sess, err := s.st.GetPortalSession(r.Context(), hash)
-	if errors.Is(err, store.ErrNotFound) {
-		s.clearCookie(w, sessionCookie)
-		return nil, endedSession, nil
-	}
-	if err != nil {
+	sess, hash, err := s.cookies.Session(w, r, sessionCookie, s.st)
+	switch {
+	case err != nil || hash == "":
 		return nil, noSession, err
+	case sess == nil:
+		return nil, endedSession, nil
 	}
 	now := s.now()
 	switch sess.Plan(now, s.cfg.RefreshBefore) {
@@ -250,7 +225,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, hash string)
 	if err := s.st.DeletePortalSession(r.Context(), hash); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.log.Warn("delete session", "err", err)
 	}
-	s.clearCookie(w, sessionCookie)
+	s.cookies.Clear(w, sessionCookie)
 }
 
 // Refresh coordination.

@@ -1,19 +1,19 @@
 package portal
 
 import (
-	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/webui"
 	webportal "github.com/gatehouse-id/gatehouse/web/portal"
 )
 
@@ -23,13 +23,13 @@ type Server struct {
 	st      Store
 	rp      *RelyingParty
 	cluster *Cluster // nil: no cluster configured
-	pages   *template.Template
+	pages   webui.Pages
+	cookies webui.Cookies // https: Secure and __Host- prefixed
 	log     *slog.Logger
 	clock   func() time.Time
 
 	origin       string // scheme://host of the portal (from the callback URL)
 	callbackPath string
-	secure       bool // https: cookies are Secure and __Host- prefixed
 }
 
 // New returns the portal over its store. It does not contact the issuer or
@@ -58,9 +58,10 @@ func New(st Store, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("parse portal templates: %w", err)
 	}
 	cb, _ := url.Parse(cfg.RedirectURL)
-	return &Server{cfg: cfg, st: st, rp: newRelyingParty(&cfg, client), cluster: cluster, pages: pages,
-		log: cfg.Logger, clock: cfg.Clock, origin: cb.Scheme + "://" + cb.Host, callbackPath: cb.Path,
-		secure: cb.Scheme == "https"}, nil
+	secure := cb.Scheme == "https"
+	return &Server{cfg: cfg, st: st, rp: newRelyingParty(&cfg, client), cluster: cluster,
+		pages: webui.Pages{Templates: pages, Log: cfg.Logger, Secure: secure}, cookies: webui.Cookies{Secure: secure},
+		log: cfg.Logger, clock: cfg.Clock, origin: cb.Scheme + "://" + cb.Host, callbackPath: cb.Path}, nil
 }
 
 func (s *Server) now() time.Time { return s.clock() }
@@ -68,9 +69,9 @@ func (s *Server) now() time.Time { return s.clock() }
 // Handler returns the portal's routes behind its common protections.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /healthz", webui.Healthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", webui.Static(webportal.Static())))
 	// sign-in and sign-out (handlers_auth.go)
 	mux.HandleFunc("GET /signin", s.handleSignIn)
 	mux.HandleFunc("GET "+s.callbackPath, s.handleCallback)
@@ -88,26 +89,14 @@ func (s *Server) Handler() http.Handler {
 	// Go's cross-origin protection (Sec-Fetch-Site / Origin) refuses
 	// cross-site POSTs before they reach a handler; the forms also carry a
 	// session-bound CSRF token.
-	return s.accessLog(http.NewCrossOriginProtection().Handler(mux))
+	return webui.AccessLog(s.log, http.NewCrossOriginProtection().Handler(mux))
 }
 
-func staticHandler() http.Handler {
-	fsys := webportal.Static()
-	files := http.FileServerFS(fsys)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := fs.Stat(fsys, strings.TrimPrefix(r.URL.Path, "/")); err != nil || r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		files.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
+// Serve serves the portal on ln (with TLS when tlsCfg is set) until ctx
+// ends, then shuts down gracefully. `gatehouse portal` and `gatehouse dev`
+// both run it.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
+	return webui.Serve(ctx, ln, tlsCfg, s.Handler(), s.log, "portal", "url", s.origin, "issuer", s.cfg.IssuerURL)
 }
 
 // handleReadyz checks the store with a read. The issuer is not checked:
@@ -126,28 +115,6 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// accessLog logs method, path and status: never query strings (codes,
-// state) or headers (cookies).
-func (s *Server) accessLog(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		s.log.Debug("http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
 // csp is the page's Content-Security-Policy: only the portal's own script
 // and styles, images from the portal and the user's picture host, forms to
 // the portal and (for sign-out's redirect) the issuer's origin.
@@ -163,64 +130,17 @@ func (s *Server) csp(pictureURL string) string {
 	if o := s.rp.endSessionOrigin(); o != "" && !strings.Contains(form, " "+o) {
 		form += " " + o
 	}
-	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src " + img +
-		"; connect-src 'self'; form-action " + form + "; frame-ancestors 'none'; base-uri 'none'"
+	return webui.CSP(img, form)
 }
 
-// render writes a page; headers are set before WriteHeader, and the page is
-// executed into a buffer first so a template error is a clean 500.
+// render writes a page under a CSP that admits the signed-in user's picture.
 func (s *Server) render(w http.ResponseWriter, status int, name string, data pageData) {
-	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.Error("render page", "page", name, "err", err)
-		status, buf = http.StatusInternalServerError, *bytes.NewBufferString("internal error\n")
-	}
-	h := w.Header()
-	h.Set("Content-Security-Policy", s.csp(data.layout().pictureURL()))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	if s.secure {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
-	}
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	s.pages.Render(w, status, name, data, s.csp(data.layout().pictureURL()))
 }
 
-// Cookie names. With https the __Host- prefix pins them to this origin
-// (Secure, Path=/, no Domain). The login host's cookies may share the
-// browser's cookie jar (same host, other port): the names differ.
-func (s *Server) cookieName(base string) string {
-	if s.secure {
-		return "__Host-" + base
-	}
-	return base
-}
-
+// Cookie names. The login host's cookies may share the browser's cookie
+// jar (same host, other port): the names differ.
 const (
 	sessionCookie = "gatehouse_portal_session"
 	loginCookie   = "gatehouse_portal_login"
 )
-
-func (s *Server) setCookie(w http.ResponseWriter, name, value string, expires time.Time) {
-	c := &http.Cookie{Name: s.cookieName(name), Value: value, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode}
-	if !expires.IsZero() {
-		c.Expires = expires
-	}
-	http.SetCookie(w, c)
-}
-
-func (s *Server) clearCookie(w http.ResponseWriter, name string) {
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(name), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteLaxMode})
-}
-
-func (s *Server) cookie(r *http.Request, name string) string {
-	if c, err := r.Cookie(s.cookieName(name)); err == nil {
-		return c.Value
-	}
-	return ""
-}

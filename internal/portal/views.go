@@ -1,11 +1,12 @@
 package portal
 
 import (
-	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/webui"
 )
 
 // pageData is what every page template receives: its own fields and the
@@ -85,21 +86,8 @@ func humanDuration(d time.Duration) string {
 		return "expired"
 	case d < time.Minute:
 		return "less than a minute"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute")
 	}
-	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-	if m == 0 {
-		return plural(h, "hour")
-	}
-	return plural(h, "hour") + " " + plural(m, "minute")
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return webui.HoursMinutes(d)
 }
 
 // templateFuncs are the helpers the page templates use.

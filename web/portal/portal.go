@@ -7,24 +7,17 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
+
+	"github.com/gatehouse-id/gatehouse/internal/webui"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
-//go:embed static
-var staticFS embed.FS
+//go:embed templates/*.html static
+var files embed.FS
 
 // Templates parses the portal's page templates with the given helpers.
 func Templates(funcs template.FuncMap) (*template.Template, error) {
-	return template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	return webui.Templates(files, funcs)
 }
 
 // Static returns the portal's static files rooted at static/.
-func Static() fs.FS {
-	sub, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		panic(err) // the embed directive guarantees the folder exists
-	}
-	return sub
-}
+func Static() fs.FS { return webui.StaticFiles(files) }
