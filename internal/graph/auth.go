@@ -149,3 +149,18 @@ func (s *Server) ownIssuer(iss string) bool {
 	}
 	return s.bases[strings.ToLower(u.Scheme+"://"+u.Host)]
 }
+
+// mayManage protects privileged accounts, as Entra does: a user who holds a
+// directory role can be deleted, disabled, renamed or have the password
+// reset only by a signed-in Global Administrator. Otherwise a User
+// Administrator (or an app with User.ReadWrite.All) could take over a
+// Global Administrator account.
+func (c *caller) mayManage(target *directory.User, sensitive bool) *Error {
+	if !sensitive || len(target.DirectoryRoles) == 0 {
+		return nil
+	}
+	if c.AppOnly || c.User == nil || !slices.Contains(c.User.DirectoryRoles, directory.RoleGlobalAdministrator) {
+		return errDenied
+	}
+	return nil
+}

@@ -260,6 +260,9 @@ func (s *Server) patchUser(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
+	if gerr := r.caller.mayManage(u, p.Password != nil || p.UserPrincipalName != nil || p.AccountEnabled != nil); gerr != nil {
+		return gerr
+	}
 	ext, err := s.reg.ExtensionValues(r.ctx, r.caller.TenantID, "User", p.Extensions)
 	if err != nil {
 		return fromDomain(err, u.ID)
@@ -311,6 +314,9 @@ func userWriteError(err error, id string) *Error {
 func (s *Server) deleteUser(r *request) *Error {
 	u, gerr := s.user(r, r.params[0])
 	if gerr != nil {
+		return gerr
+	}
+	if gerr := r.caller.mayManage(u, true); gerr != nil {
 		return gerr
 	}
 	if err := s.reg.Store().DeleteUser(r.ctx, r.caller.TenantID, u.ID); err != nil {

@@ -119,7 +119,7 @@ func (s *Server) tokenDeviceCode(w http.ResponseWriter, r *http.Request, tr *tok
 	}
 	var pollErr *Error
 	d, err := s.st.UpdateDeviceCode(r.Context(), grant.Hash(code), func(d *grant.DeviceCode) error {
-		if d.ClientID != tr.client.AppID {
+		if d.ClientID != tr.client.AppID || d.Flow.TenantID != tr.e.Tenant.ID {
 			pollErr = newError(400, "invalid_grant", 70000, "The provided device code was issued to another client.")
 			return pollErr
 		}

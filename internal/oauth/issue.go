@@ -229,8 +229,11 @@ func accessAudience(res registry.Resource, requested string, version int) string
 	if version == 2 {
 		return res.SP.AppID
 	}
-	if requested == "" {
+	if requested == "" || res.IsGraph() && !directory.IsGUID(requested) {
 		return directory.GraphIdentifier
+	}
+	if directory.IsGUID(requested) {
+		return strings.ToLower(requested)
 	}
 	return strings.TrimRight(requested, "/")
 }
@@ -267,7 +270,14 @@ func delegatedScopes(client *directory.Application, res registry.Resource, sc to
 		return out, nil
 	}
 	if !res.IsGraph() {
-		return perms, nil
+		// Gatehouse does not model the scopes other APIs expose or their
+		// consent: an app may ask for its own API's scopes, and for another
+		// API only .default (no scp). Granting any named scope would let an
+		// app mint tokens with permissions nobody consented to.
+		if res.SP.AppID == client.AppID {
+			return perms, nil
+		}
+		return nil, newError(400, "invalid_scope", 650053, "The application '%s' asked for scopes of the resource '%s' that Gatehouse cannot consent to; request '%s/.default'.", client.DisplayName, res.SP.AppID, res.SP.AppID)
 	}
 	var out []string
 	for _, p := range perms {

@@ -141,7 +141,15 @@ func (s *Server) authenticateClient(r *http.Request, e endpoint, form url.Values
 	if form.Get("client_assertion") != "" {
 		return nil, newError(401, "invalid_client", 700027, "Client assertion authentication is not supported by Gatehouse; use a client secret.")
 	}
-	if allowPublic && isPublicClient(app, form.Get("redirect_uri")) {
+	// Only the code grant may be public by way of a publicClient redirect
+	// URI (the code was bound to it); refresh and password requests could
+	// name any redirect URI, so they are public only for apps that allow
+	// public client flows.
+	redirect := ""
+	if form.Get("grant_type") == grantAuthorizationCode {
+		redirect = form.Get("redirect_uri")
+	}
+	if allowPublic && isPublicClient(app, redirect) {
 		tr.clientAuth = token.ClientAuthNone
 		return tr, nil
 	}
