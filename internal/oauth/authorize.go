@@ -69,6 +69,14 @@ func (s *Server) handleAuthorize(version int) http.HandlerFunc {
 		sess := s.currentSession(r, e.Tenant.ID)
 		prompt := q.Get("prompt")
 		if sess != nil && prompt != "login" && s.sessionMatchesHint(r, sess, areq.LoginHint) {
+			if scopes := s.adminScopes(r, areq); len(scopes) > 0 {
+				if prompt == "none" {
+					s.redirectError(w, r, areq, newError(400, "consent_required", 65001, "The user has not consented to administrator permissions for this application: send an interactive request."))
+					return
+				}
+				s.askConsent(w, r, e, areq, sess, scopes, false)
+				return
+			}
 			s.completeAuthorization(w, r, areq, sess)
 			return
 		}

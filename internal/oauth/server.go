@@ -142,6 +142,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /common/discovery/instance", s.handleInstanceDiscovery)
 	// pages
 	mux.HandleFunc("POST /{tenant}/login", s.handleSignIn)
+	mux.HandleFunc("POST /{tenant}/consent", s.handleConsent)
 	mux.HandleFunc("GET /devicelogin", s.handleDevicePage)
 	mux.HandleFunc("POST /devicelogin", s.handleDeviceCodeEntry)
 	mux.HandleFunc("POST /devicelogin/confirm", s.handleDeviceConfirm)

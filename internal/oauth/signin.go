@@ -223,6 +223,10 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.decideDevice(w, r, dev.UserCode, u, sess, true)
 		return
 	}
+	if scopes := s.adminScopes(r, areq); len(scopes) > 0 {
+		s.askConsent(w, r, e, areq, sess, scopes, true)
+		return
+	}
 	if err := s.st.DeleteAuthRequest(r.Context(), areq.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.log.Warn("delete auth request", "err", err)
 	}
