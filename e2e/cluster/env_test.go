@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,11 +45,6 @@ const (
 	commandTimeout = 90 * time.Second
 )
 
-// kubeloginRedirectAddrs are kubelogin's default --listen-address values;
-// they match the demo app's redirect URIs http://localhost:8000 and
-// http://localhost:18000.
-var kubeloginRedirectAddrs = []string{"127.0.0.1:8000", "127.0.0.1:18000"}
-
 // namespaceReader is the ClusterRole the tests bind to groups: what
 // `kubectl get namespaces` needs. The aggregated role view is empty without a
 // controller manager.
@@ -78,7 +71,7 @@ type env struct {
 func startEnv(t *testing.T) *env {
 	t.Helper()
 	kubecluster.RequireBinaries(t)
-	e := &env{kubelogin: kubeloginBinary(t), kubectl: kubecluster.KubectlBinary(t), gatehouse: harness.Gatehouse(t)}
+	e := &env{kubelogin: harness.KubeloginBinary(t), kubectl: kubecluster.KubectlBinary(t), gatehouse: harness.Gatehouse(t)}
 	e.srv = harness.Start(t, fastKeys)
 
 	path := filepath.Join(t.TempDir(), "authentication-config.yaml")
@@ -261,40 +254,6 @@ func authnFailureLine(log string) string {
 		}
 	}
 	return "(no authentication failure logged)"
-}
-
-// kubeloginBinary finds bin/kubelogin (or $GATEHOUSE_E2E_KUBELOGIN). In CI a
-// missing binary fails the test; elsewhere it skips with how to build it.
-func kubeloginBinary(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv("GATEHOUSE_E2E_KUBELOGIN")
-	if bin == "" {
-		bin = filepath.Join(harness.RepoRoot(t), "bin", "kubelogin")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		msg := fmt.Sprintf("kubelogin binary %s: %v (build it with scripts/build-tools.sh, or set GATEHOUSE_E2E_KUBELOGIN)", bin, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return bin
-}
-
-// requireRedirectPort fails early, with the reason, when kubelogin could not
-// bind any of the ports of the registered redirect URIs.
-func requireRedirectPort(t *testing.T) {
-	t.Helper()
-	var errs []error
-	for _, addr := range kubeloginRedirectAddrs {
-		l, err := net.Listen("tcp", addr)
-		if err == nil {
-			l.Close()
-			return
-		}
-		errs = append(errs, err)
-	}
-	t.Fatalf("kubelogin needs one of %v free for its redirect URI: %v", kubeloginRedirectAddrs, errors.Join(errs...))
 }
 
 // firstColumn returns the first field of each row of kubectl's table output,

@@ -28,7 +28,7 @@ func TestKubernetesSignIn(t *testing.T) {
 	})
 
 	t.Run("authorization code flow", func(t *testing.T) {
-		requireRedirectPort(t)
+		harness.RequireKubeloginRedirectPort(t)
 		browser := harness.GoBuild(t, headlessLoginPkg)
 		kc := e.writeKubeconfig(t, "authcode",
 			// Short, so that a failed sign-in ends kubelogin with the

@@ -16,8 +16,8 @@ import (
 // client id in extension names written without dashes, as Entra requires),
 // and the real kubelogin at the points where the guide uses it.
 func TestGuideReplay(t *testing.T) {
-	bin := kubeloginBinary(t)
-	requireRedirectPort(t)
+	bin := harness.KubeloginBinary(t)
+	harness.RequireKubeloginRedirectPort(t)
 	browser := harness.GoBuild(t, headlessLoginPkg)
 	srv := harness.Start(t)
 	cfg := srv.Config

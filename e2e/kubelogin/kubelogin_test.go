@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,13 +28,8 @@ const (
 	defaultIDTokenLifetime = 3600
 )
 
-// kubeloginRedirectAddrs are kubelogin's default --listen-address values;
-// they match the demo app's redirect URIs http://localhost:8000 and
-// http://localhost:18000.
-var kubeloginRedirectAddrs = []string{"127.0.0.1:8000", "127.0.0.1:18000"}
-
 func TestPasswordGrant(t *testing.T) {
-	bin := kubeloginBinary(t)
+	bin := harness.KubeloginBinary(t)
 	srv := harness.Start(t)
 	user := srv.User(t, 0)
 	kl := newKubelogin(t, bin, srv)
@@ -50,8 +42,8 @@ func TestPasswordGrant(t *testing.T) {
 }
 
 func TestAuthCodeGrant(t *testing.T) {
-	bin := kubeloginBinary(t)
-	requireRedirectPort(t)
+	bin := harness.KubeloginBinary(t)
+	harness.RequireKubeloginRedirectPort(t)
 	browser := harness.GoBuild(t, headlessLoginPkg)
 	srv := harness.Start(t)
 	user := srv.User(t, 0)
@@ -69,8 +61,8 @@ func TestAuthCodeGrant(t *testing.T) {
 }
 
 func TestForceRefresh(t *testing.T) {
-	bin := kubeloginBinary(t)
-	requireRedirectPort(t)
+	bin := harness.KubeloginBinary(t)
+	harness.RequireKubeloginRedirectPort(t)
 	browser := harness.GoBuild(t, headlessLoginPkg)
 	srv := harness.Start(t)
 	user := srv.User(t, 0)
@@ -112,40 +104,6 @@ func TestForceRefresh(t *testing.T) {
 	if got, want := tok.String("nonce"), firstTok.String("nonce"); got != "" && got != want {
 		t.Errorf("refreshed id token nonce = %q, want none or the original %q", got, want)
 	}
-}
-
-// kubeloginBinary finds bin/kubelogin (or $GATEHOUSE_E2E_KUBELOGIN). In CI a
-// missing binary fails the test; elsewhere it skips with how to build it.
-func kubeloginBinary(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv("GATEHOUSE_E2E_KUBELOGIN")
-	if bin == "" {
-		bin = filepath.Join(harness.RepoRoot(t), "bin", "kubelogin")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		msg := fmt.Sprintf("kubelogin binary %s: %v (build it with scripts/build-tools.sh)", bin, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return bin
-}
-
-// requireRedirectPort fails early, with the reason, when kubelogin could not
-// bind any of the ports of the registered redirect URIs.
-func requireRedirectPort(t *testing.T) {
-	t.Helper()
-	var errs []error
-	for _, addr := range kubeloginRedirectAddrs {
-		l, err := net.Listen("tcp", addr)
-		if err == nil {
-			l.Close()
-			return
-		}
-		errs = append(errs, err)
-	}
-	t.Fatalf("kubelogin needs one of %v free for its redirect URI: %v", kubeloginRedirectAddrs, errors.Join(errs...))
 }
 
 // authCodeArgs selects the authorization code flow with headless-login as
