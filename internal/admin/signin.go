@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
@@ -17,9 +16,6 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/webui"
 )
-
-// loginRequestLifetime bounds how long the sign-in page may take.
-const loginRequestLifetime = 15 * time.Minute
 
 // adminRoles are the directory roles that open the admin centre, with the
 // names Entra shows. What each may change is then Graph's rule
@@ -213,10 +209,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 				s.cfg.LoginBaseURL + ". Try again in a moment.", Retry: "/signin?tenant=" + url.QueryEscape(segment) + "&next=" + url.QueryEscape(next)})
 		return
 	}
-	now := s.now()
-	lr := &portalstate.LoginRequest{StateHash: grant.Hash(state), BrowserHash: grant.Hash(binding), Nonce: nonce,
-		PKCEVerifier: verifier, ReturnTo: next, CreatedAt: now, ExpiresAt: now.Add(loginRequestLifetime)}
-	if err := s.st.CreatePortalLogin(r.Context(), lr); err != nil {
+	if err := webui.StartLogin(r.Context(), s.st, state, binding, nonce, verifier, next, s.now()); err != nil {
 		s.serverError(w, r, nil, "store login request", err)
 		return
 	}

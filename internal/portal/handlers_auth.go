@@ -31,10 +31,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			Retry:  "/signin?next=" + url.QueryEscape(next)})
 		return
 	}
-	now := s.now()
-	lr := &LoginRequest{StateHash: grant.Hash(state), BrowserHash: grant.Hash(binding), Nonce: nonce,
-		PKCEVerifier: verifier, ReturnTo: next, CreatedAt: now, ExpiresAt: now.Add(loginRequestLifetime)}
-	if err := s.st.CreatePortalLogin(r.Context(), lr); err != nil {
+	if err := webui.StartLogin(r.Context(), s.st, state, binding, nonce, verifier, next, s.now()); err != nil {
 		s.serverError(w, r, nil, "store login request", err)
 		return
 	}

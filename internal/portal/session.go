@@ -14,8 +14,6 @@ const (
 	// DefaultRefreshBefore is how long before the ID token expires the portal
 	// refreshes it, so that no request carries a token about to expire.
 	DefaultRefreshBefore = 2 * time.Minute
-	// loginRequestLifetime bounds how long the issuer's sign-in page may take.
-	loginRequestLifetime = 15 * time.Minute
 )
 
 // Errors that end a session at refresh.

@@ -15,8 +15,20 @@ import (
 // SignInStore is the part of a surface's store its sign-in flow uses: the
 // pending sign-ins (login requests) and the sessions.
 type SignInStore interface {
+	CreatePortalLogin(ctx context.Context, l *portalstate.LoginRequest) error
 	UpdatePortalLogin(ctx context.Context, stateHash string, fn func(*portalstate.LoginRequest) error) (*portalstate.LoginRequest, error)
 	GetPortalSession(ctx context.Context, hash string) (*portalstate.Session, error)
+}
+
+// LoginRequestLifetime bounds how long the issuer's sign-in page may take.
+const LoginRequestLifetime = 15 * time.Minute
+
+// StartLogin stores the pending sign-in that ClaimLogin later claims: keyed
+// by the state's hash, bound to this browser's binding cookie, carrying the
+// nonce, the PKCE verifier and where to return.
+func StartLogin(ctx context.Context, st SignInStore, state, binding, nonce, verifier, returnTo string, now time.Time) error {
+	return st.CreatePortalLogin(ctx, &portalstate.LoginRequest{StateHash: grant.Hash(state), BrowserHash: grant.Hash(binding),
+		Nonce: nonce, PKCEVerifier: verifier, ReturnTo: returnTo, CreatedAt: now, ExpiresAt: now.Add(LoginRequestLifetime)})
 }
 
 // ErrLoginUsed is ClaimLogin's answer for a login request whose state was
