@@ -79,7 +79,7 @@ func runAdminCreate(ctx context.Context, args []string, stdin io.Reader, stdout 
 		return err
 	}
 	defer st.Close()
-	reg := registry.New(st, clock)
+	reg := registry.New(st, clock, registry.WithLogger(log))
 
 	t, err := reg.ResolveTenant(ctx, *tenant)
 	switch {
@@ -88,7 +88,7 @@ func runAdminCreate(ctx context.Context, args []string, stdin io.Reader, stdout 
 		if name == "" {
 			name = *tenant
 		}
-		if t, err = reg.CreateTenant(ctx, registry.TenantSpec{DisplayName: name, InitialDomain: *tenant}); err != nil {
+		if t, err = reg.CreateTenant(ctx, registry.System("", "command line"), registry.TenantSpec{DisplayName: name, InitialDomain: *tenant}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Created tenant %s (%s), id %s\n", t.DisplayName, t.InitialDomain, t.ID)
@@ -108,9 +108,10 @@ func runAdminCreate(ctx context.Context, args []string, stdin io.Reader, stdout 
 	if generated {
 		password = admin.GeneratePassword()
 	}
-	u, err := reg.CreateUser(ctx, t.ID, registry.UserSpec{UserPrincipalName: *upn, DisplayName: *displayName, Password: password,
+	u, err := reg.CreateUser(ctx, registry.System(t.ID, "command line"), registry.UserSpec{UserPrincipalName: *upn, DisplayName: *displayName, Password: password,
 		DirectoryRoles: []string{directory.RoleGlobalAdministrator}})
-	if errors.Is(err, store.ErrConflict) {
+	var uniq *registry.UniquenessError
+	if errors.As(err, &uniq) {
 		return fmt.Errorf("a user %s already exists in tenant %s", *upn, t.InitialDomain)
 	}
 	if err != nil {

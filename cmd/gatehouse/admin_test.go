@@ -52,8 +52,11 @@ func TestAdminCreate(t *testing.T) {
 		t.Fatalf("the tenant was not created: %v", err)
 	}
 	u, err := st.GetUserByUPN(ctx, tn.ID, "root@fabrikam.example")
-	if err != nil || len(u.DirectoryRoles) != 1 || u.DirectoryRoles[0] != directory.RoleGlobalAdministrator {
-		t.Fatalf("root = %+v, %v; want a Global Administrator", u, err)
+	if err != nil {
+		t.Fatalf("root: %v", err)
+	}
+	if roles, err := reg.DirectoryRoles(ctx, tn.ID, u.ID); err != nil || len(roles) != 1 || roles[0] != directory.RoleGlobalAdministrator {
+		t.Fatalf("root's roles = %v, %v; want Global Administrator", roles, err)
 	}
 	if err := directory.VerifyPassword(u.PasswordHash, m[1]); err != nil {
 		t.Fatalf("the printed password does not sign root in: %v", err)

@@ -53,7 +53,7 @@ func runDev(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	os.Remove(filepath.Join(c.data, "dev.json")) // stale until the listeners are up
-	reg := registry.New(st, clock)
+	reg := registry.New(st, clock, registry.WithLogger(log))
 	secrets, err := devenv.Seed(ctx, reg, c.data)
 	if err != nil {
 		return err

@@ -126,17 +126,32 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		listeners = append(listeners, server.Listener{Net: ln, TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
 	}
-	scfg := server.Config{Store: st, Registry: registry.New(st, clock), Keys: km, Logger: log,
+	scfg := server.Config{Store: st, Registry: registry.New(st, clock, registry.WithLogger(log)), Keys: km, Logger: log,
 		Clock: clock, PublicURLs: cfg.PublicURLs, KeyRefresh: c.keyRefresh}
+	// The admin centre is first-party in every tenant: repair it at every
+	// start, so a store from before its protection (or an edited one)
+	// cannot keep administrators locked out (security review S3).
+	tenants, err := st.ListTenants(ctx)
+	if err != nil {
+		return err
+	}
+	var adminBases []string
+	if cfg.AdminURL != "" {
+		adminBases = []string{strings.TrimRight(cfg.AdminURL, "/")}
+	}
+	for _, t := range tenants {
+		if _, err := devenv.EnsureAdminCentre(ctx, scfg.Registry, t.ID, adminBases); err != nil {
+			return fmt.Errorf("admin centre of tenant %s: %w", t.InitialDomain, err)
+		}
+	}
 	if cfg.AdminAddr != "" {
 		g, err := graph.New(graph.Config{Registry: scfg.Registry, Keys: km, Logger: log, Clock: clock, PublicURLs: cfg.PublicURLs})
 		if err != nil {
 			return err
 		}
 		// The sign-in page offers the first tenant; any tenant can be typed.
-		tenants, err := st.ListTenants(ctx)
-		if err != nil || len(tenants) == 0 {
-			return fmt.Errorf("the admin centre needs a tenant: create one with `gatehouse admin create` (%v)", err)
+		if len(tenants) == 0 {
+			return fmt.Errorf("the admin centre needs a tenant: create one with `gatehouse admin create`")
 		}
 		a, err := admin.New(admin.Config{LoginBaseURL: strings.TrimRight(cfg.PublicURLs[0], "/"), PublicURL: strings.TrimRight(cfg.AdminURL, "/"),
 			ClientID: devenv.AdminCentreClientID, DefaultTenant: tenants[0].InitialDomain, Registry: scfg.Registry, Graph: g, Store: st,

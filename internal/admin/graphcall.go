@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/graph"
@@ -21,12 +20,12 @@ type change struct {
 	Path string
 	// Body is marshalled to JSON (json.RawMessage passes as it is); nil
 	// sends none.
-	Body    any
-	Targets []store.AuditTarget
+	Body any
 }
 
-// apply makes the change through Graph as the signed-in administrator and
-// records it in the audit log, whether Graph made it or refused it.
+// apply makes the change through Graph as the signed-in administrator.
+// The registry records it in the audit log, whether Graph made it or
+// refused it, with the change's Activity.
 func (s *Server) apply(ctx context.Context, p *principal, c change) (*graph.Response, *graph.Error) {
 	var body []byte
 	if c.Body != nil {
@@ -35,40 +34,14 @@ func (s *Server) apply(ctx context.Context, p *principal, c change) (*graph.Resp
 			return nil, &graph.Error{Status: http.StatusBadRequest, Code: "Request_BadRequest", Message: "The change could not be encoded: " + err.Error()}
 		}
 	}
-	resp, gerr := s.graph.Do(ctx, p.User, c.Method, c.Path, body)
-	if resp != nil && c.Method == http.MethodPost {
-		// A target without an id is the object the POST created.
-		for i := range c.Targets {
-			if c.Targets[i].ID == "" {
-				c.Targets[i].ID = createdID(resp)
-			}
-		}
-	}
-	s.audit(ctx, p, c, gerr)
-	return resp, gerr
-}
-
-// audit stores the record of a change. A failure to store it is logged:
-// the change itself has happened (or failed) already.
-func (s *Server) audit(ctx context.Context, p *principal, c change, gerr *graph.Error) {
-	path, _, _ := strings.Cut(c.Path, "?")
-	rec := &store.AuditRecord{TenantID: p.Tenant.ID, ID: directory.NewID(), Time: s.now().UTC(), Activity: c.Activity,
-		Operation: c.Method + " /v1.0/" + strings.TrimPrefix(path, "/"), Result: "success", ActorID: p.User.ID,
-		ActorName: p.User.UserPrincipalName, Via: "admin centre", Targets: c.Targets}
-	if rec.Targets == nil {
-		rec.Targets = []store.AuditTarget{}
-	}
-	if gerr != nil {
-		rec.Result, rec.ResultReason = "failure", gerr.Message
-	}
-	if err := s.st.CreateAuditRecord(ctx, rec); err != nil {
-		s.log.Error("store audit record", "activity", c.Activity, "err", err)
-	}
+	a := p.Actor
+	a.Activity = c.Activity
+	return s.graph.Do(ctx, a, c.Method, c.Path, body)
 }
 
 // readGraph reads a Graph resource as the administrator into v.
 func (s *Server) readGraph(ctx context.Context, p *principal, path string, v any) *graph.Error {
-	resp, gerr := s.graph.Do(ctx, p.User, http.MethodGet, path, nil)
+	resp, gerr := s.graph.Do(ctx, p.Actor, http.MethodGet, path, nil)
 	if gerr != nil {
 		return gerr
 	}

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/token"
 )
@@ -47,7 +48,7 @@ type appPage struct {
 // loadApp resolves the app registration of the path; it renders the page
 // for a missing one.
 func (s *Server) loadApp(w http.ResponseWriter, r *http.Request, p *principal) (*directory.Application, *directory.ServicePrincipal, bool) {
-	st := s.reg.Store()
+	st := s.reg.Reader()
 	a, ok := lookup(s, w, r, p, "application", "App registration", "/applications", st.GetApplication)
 	if !ok {
 		return nil, nil, false
@@ -73,7 +74,7 @@ func (s *Server) loadAppTab(w http.ResponseWriter, r *http.Request, p *principal
 func (s *Server) appPage(r *http.Request, p *principal, a *directory.Application, sp *directory.ServicePrincipal, tab, title string) *appPage {
 	return &appPage{Layout: s.layout(r, p, title+" · "+a.DisplayName, "applications",
 		Crumb{"App registrations", "/applications"}, Crumb{a.DisplayName, "/applications/" + a.ID}),
-		App: a, SP: sp, Tab: tab, CanWrite: p.can(graph.WriteApplications), Now: s.now()}
+		App: a, SP: sp, Tab: tab, CanWrite: p.can(registry.WriteApplications), Now: s.now()}
 }
 
 type appListPage struct {
@@ -84,7 +85,7 @@ type appListPage struct {
 }
 
 func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, p *principal) {
-	apps, err := s.reg.Store().ListApplications(r.Context(), p.Tenant.ID)
+	apps, err := s.reg.Reader().ListApplications(r.Context(), p.Tenant.ID)
 	if err != nil {
 		s.serverError(w, r, p, "list applications", err)
 		return
@@ -97,7 +98,7 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, p *pri
 		return strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName))
 	})
 	s.render(w, http.StatusOK, "applications", &appListPage{Layout: s.layout(r, p, "App registrations", "applications"),
-		Apps: apps, Query: q, CanWrite: p.can(graph.WriteApplications)})
+		Apps: apps, Query: q, CanWrite: p.can(registry.WriteApplications)})
 }
 
 type newAppPage struct {
@@ -108,7 +109,7 @@ type newAppPage struct {
 }
 
 func (s *Server) newApplicationForm(w http.ResponseWriter, r *http.Request, p *principal) {
-	if !p.can(graph.WriteApplications) {
+	if !p.can(registry.WriteApplications) {
 		s.denied(w, p, "/applications")
 		return
 	}
@@ -123,7 +124,12 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, p *pr
 	f := &newAppPage{Layout: s.layout(r, p, "Register an application", "applications", Crumb{"App registrations", "/applications"}),
 		Name: strings.TrimSpace(r.PostFormValue("display_name")), Audience: r.PostFormValue("sign_in_audience"),
 		Platform: r.PostFormValue("platform"), RedirectURI: strings.TrimSpace(r.PostFormValue("redirect_uri"))}
-	body := map[string]any{"displayName": f.Name, "signInAudience": f.Audience}
+	// Entra's new registrations configure Microsoft Graph's User.Read, the
+	// permission that signs users in; consent to it is still needed.
+	userRead := directory.GraphScopeByValue("User.Read")
+	body := map[string]any{"displayName": f.Name, "signInAudience": f.Audience,
+		"requiredResourceAccess": []directory.RequiredResourceAccess{{ResourceAppID: directory.GraphAppID,
+			ResourceAccess: []directory.ResourceAccess{{ID: userRead.ID, Type: "Scope"}}}}}
 	if f.RedirectURI != "" {
 		switch f.Platform {
 		case "public":
@@ -137,21 +143,19 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, p *pr
 		s.render(w, http.StatusBadRequest, "application_new", f)
 		return
 	}
-	target := store.AuditTarget{Type: "application", DisplayName: f.Name}
-	resp, gerr := s.apply(r.Context(), p, change{Activity: "Add application", Method: "POST", Path: "applications", Body: body,
-		Targets: []store.AuditTarget{target}})
+	resp, gerr := s.apply(r.Context(), p, change{Activity: "Add application", Method: "POST", Path: "applications", Body: body})
 	if gerr != nil {
 		f.Error = graphError(gerr)
 		s.render(w, gerr.Status, "application_new", f)
 		return
 	}
-	a, err := s.reg.Store().GetApplication(r.Context(), p.Tenant.ID, createdID(resp))
+	a, err := s.reg.Reader().GetApplication(r.Context(), p.Tenant.ID, createdID(resp))
 	if err != nil {
 		s.serverError(w, r, p, "load created application", err)
 		return
 	}
 	if _, gerr := s.apply(r.Context(), p, change{Activity: "Add service principal", Method: "POST", Path: "servicePrincipals",
-		Body: map[string]string{"appId": a.AppID}, Targets: []store.AuditTarget{appTarget(a)}}); gerr != nil {
+		Body: map[string]string{"appId": a.AppID}}); gerr != nil {
 		s.log.Warn("register application: service principal not created", "app", a.ID, "code", gerr.Code)
 	}
 	http.Redirect(w, r, "/applications/"+a.ID+"?done=created", http.StatusSeeOther)
@@ -211,7 +215,7 @@ func (s *Server) saveAuthentication(w http.ResponseWriter, r *http.Request, p *p
 	pg.WebURIs, pg.PublicURIs, pg.LogoutURL = r.PostFormValue("web_redirect_uris"), r.PostFormValue("public_redirect_uris"), r.PostFormValue("logout_url")
 	pg.AllowPublicFlows, pg.IDTokens = r.PostFormValue("allow_public_flows") == "yes", r.PostFormValue("id_tokens") == "on"
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Update application – Authentication", Method: "PATCH", Path: "applications/" + a.ID,
-		Body: authenticationBody(pg.WebURIs, pg.PublicURIs, pg.LogoutURL, pg.AllowPublicFlows, pg.IDTokens), Targets: []store.AuditTarget{appTarget(a)}})
+		Body: authenticationBody(pg.WebURIs, pg.PublicURIs, pg.LogoutURL, pg.AllowPublicFlows, pg.IDTokens)})
 	if gerr != nil {
 		pg.Error = graphError(gerr)
 		s.render(w, gerr.Status, "application_authentication", pg)
@@ -252,7 +256,7 @@ func (s *Server) addSecret(w http.ResponseWriter, r *http.Request, p *principal)
 	body := map[string]any{"passwordCredential": map[string]any{"displayName": strings.TrimSpace(r.PostFormValue("description")),
 		"endDateTime": s.now().Add(lifetime).UTC().Format(time.RFC3339)}}
 	resp, gerr := s.apply(r.Context(), p, change{Activity: "Update application – Certificates and secrets management", Method: "POST",
-		Path: "applications/" + a.ID + "/addPassword", Body: body, Targets: []store.AuditTarget{appTarget(a)}})
+		Path: "applications/" + a.ID + "/addPassword", Body: body})
 	if gerr != nil {
 		pg.Error = graphError(gerr)
 		s.render(w, gerr.Status, "application_secrets", pg)
@@ -311,7 +315,7 @@ func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request, p *princip
 		return
 	}
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Update application – Certificates and secrets management", Method: "POST",
-		Path: "applications/" + a.ID + "/removePassword", Body: map[string]string{"keyId": r.PathValue("key")}, Targets: []store.AuditTarget{appTarget(a)}})
+		Path: "applications/" + a.ID + "/removePassword", Body: map[string]string{"keyId": r.PathValue("key")}})
 	if gerr != nil {
 		pg := s.appPage(r, p, a, sp, "secrets", "Certificates & secrets")
 		pg.Error = graphError(gerr)
@@ -352,8 +356,7 @@ func (s *Server) deleteApplication(w http.ResponseWriter, r *http.Request, p *pr
 	if !ok || s.ownRegistration(w, p, a) {
 		return
 	}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Delete application", Method: "DELETE", Path: "applications/" + a.ID,
-		Targets: []store.AuditTarget{appTarget(a)}}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, change{Activity: "Delete application", Method: "DELETE", Path: "applications/" + a.ID}); gerr != nil {
 		pg := s.appPage(r, p, a, sp, "overview", "Overview")
 		pg.Error = graphError(gerr)
 		s.render(w, gerr.Status, "application_overview", pg)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/store"
@@ -40,7 +42,7 @@ type spListPage struct {
 }
 
 func (s *Server) listServicePrincipals(w http.ResponseWriter, r *http.Request, p *principal) {
-	sps, err := s.reg.Store().ListServicePrincipals(r.Context(), p.Tenant.ID)
+	sps, err := s.reg.Reader().ListServicePrincipals(r.Context(), p.Tenant.ID)
 	if err != nil {
 		s.serverError(w, r, p, "list service principals", err)
 		return
@@ -56,7 +58,7 @@ func (s *Server) listServicePrincipals(w http.ResponseWriter, r *http.Request, p
 }
 
 func (s *Server) loadSP(w http.ResponseWriter, r *http.Request, p *principal) (*directory.ServicePrincipal, *directory.Application, bool) {
-	st := s.reg.Store()
+	st := s.reg.Reader()
 	sp, ok := lookup(s, w, r, p, "service principal", "Enterprise application", "/enterprise-applications", st.GetServicePrincipal)
 	if !ok {
 		return nil, nil, false
@@ -78,7 +80,7 @@ func (s *Server) spPage(r *http.Request, p *principal, sp *directory.ServicePrin
 		Crumb{"Enterprise applications", "/enterprise-applications"}, Crumb{sp.DisplayName, "/enterprise-applications/" + sp.ID}),
 		// Claims are configured on this organization's applications only,
 		// not on Microsoft's (Graph) as on Entra.
-		SP: sp, App: app, Tab: tab, CanWrite: app != nil && p.can(graph.WritePolicies, graph.WriteApplications, graph.ReadPolicies)}
+		SP: sp, App: app, Tab: tab, CanWrite: app != nil && p.can(registry.WritePolicies, registry.WriteApplications, registry.ReadPolicies)}
 }
 
 func (s *Server) servicePrincipalOverview(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -98,7 +100,7 @@ func (s *Server) servicePrincipalOverview(w http.ResponseWriter, r *http.Request
 // extensionApps maps every directory extension of the tenant (lower-cased
 // full name) to the display name of the app that owns it.
 func (s *Server) extensionApps(r *http.Request, p *principal) (map[string]string, error) {
-	defs, err := s.reg.Store().ListExtensionProperties(r.Context(), p.Tenant.ID, "")
+	defs, err := s.reg.Reader().ListExtensionProperties(r.Context(), p.Tenant.ID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +138,7 @@ func (s *Server) ssoView(w http.ResponseWriter, r *http.Request, p *principal, s
 	}
 	pg.Claims, pg.Policy, pg.ClaimsBlocked = claims, pol, mappedClaimsBlocked(app, claims)
 	if pol != nil {
-		as, err := s.reg.Store().ListPolicyAssignmentsByPolicy(r.Context(), p.Tenant.ID, pol.ID)
+		as, err := s.reg.Reader().ListPolicyAssignmentsByPolicy(r.Context(), p.Tenant.ID, pol.ID)
 		if err != nil {
 			s.serverError(w, r, p, "load policy assignments", err)
 			return nil, false
@@ -222,7 +224,7 @@ func (s *Server) readClaimForm(r *http.Request, p *principal, v url.Values) (*cl
 	if f.Spec.Source == "" {
 		f.Spec.Source = sourceAttribute
 	}
-	defs, err := s.reg.Store().ListExtensionProperties(r.Context(), p.Tenant.ID, "")
+	defs, err := s.reg.Reader().ListExtensionProperties(r.Context(), p.Tenant.ID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -347,26 +349,24 @@ func (s *Server) storeClaims(r *http.Request, p *principal, sp *directory.Servic
 	ctx := r.Context()
 	if pol != nil && !shared {
 		_, gerr := s.apply(ctx, p, change{Activity: "Update policy – " + what, Method: "PATCH", Path: "policies/claimsMappingPolicies/" + pol.ID,
-			Body: map[string]any{"definition": d.definition()}, Targets: []store.AuditTarget{policyTarget(pol), spTarget(sp)}})
+			Body: map[string]any{"definition": d.definition()}})
 		return gerr
 	}
 	name := sp.DisplayName + " claims"
 	resp, gerr := s.apply(ctx, p, change{Activity: "Add policy – " + what, Method: "POST", Path: "policies/claimsMappingPolicies",
-		Body:    map[string]any{"displayName": name, "definition": d.definition(), "isOrganizationDefault": false},
-		Targets: []store.AuditTarget{{Type: "policy", DisplayName: name}, spTarget(sp)}})
+		Body: map[string]any{"displayName": name, "definition": d.definition(), "isOrganizationDefault": false}})
 	if gerr != nil {
 		return gerr
 	}
 	created := &directory.Policy{ID: createdID(resp), DisplayName: name}
 	if pol != nil {
 		if _, gerr := s.apply(ctx, p, change{Activity: "Remove policy from service principal", Method: "DELETE",
-			Path: "servicePrincipals/" + sp.ID + "/claimsMappingPolicies/" + pol.ID + "/$ref", Targets: []store.AuditTarget{spTarget(sp), policyTarget(pol)}}); gerr != nil {
+			Path: "servicePrincipals/" + sp.ID + "/claimsMappingPolicies/" + pol.ID + "/$ref"}); gerr != nil {
 			return gerr
 		}
 	}
 	_, gerr = s.apply(ctx, p, change{Activity: "Add policy to service principal", Method: "POST",
-		Path: "servicePrincipals/" + sp.ID + "/claimsMappingPolicies/$ref", Body: graphRef("policies/claimsMappingPolicies/" + created.ID),
-		Targets: []store.AuditTarget{spTarget(sp), policyTarget(created)}})
+		Path: "servicePrincipals/" + sp.ID + "/claimsMappingPolicies/$ref", Body: graphRef("policies/claimsMappingPolicies/" + created.ID)})
 	return gerr
 }
 

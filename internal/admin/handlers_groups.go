@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
@@ -23,17 +24,17 @@ type groupsPage struct {
 }
 
 func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, p *principal) {
-	gs, err := s.reg.Store().ListGroups(r.Context(), p.Tenant.ID)
+	gs, err := s.reg.Reader().ListGroups(r.Context(), p.Tenant.ID)
 	if err != nil {
 		s.serverError(w, r, p, "list groups", err)
 		return
 	}
 	sortGroups(gs)
-	s.render(w, http.StatusOK, "groups", &groupsPage{Layout: s.layout(r, p, "Groups", "groups"), Groups: gs, CanWrite: p.can(graph.WriteGroups)})
+	s.render(w, http.StatusOK, "groups", &groupsPage{Layout: s.layout(r, p, "Groups", "groups"), Groups: gs, CanWrite: p.can(registry.WriteGroups)})
 }
 
 func (s *Server) newGroupForm(w http.ResponseWriter, r *http.Request, p *principal) {
-	if !p.can(graph.WriteGroups) {
+	if !p.can(registry.WriteGroups) {
 		s.denied(w, p, "/groups")
 		return
 	}
@@ -67,8 +68,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, p *principa
 	if pg.Description != "" {
 		body["description"] = pg.Description
 	}
-	resp, gerr := s.apply(r.Context(), p, change{Activity: "Add group", Method: "POST", Path: "groups", Body: body,
-		Targets: []store.AuditTarget{{Type: "group", DisplayName: pg.Name}}})
+	resp, gerr := s.apply(r.Context(), p, change{Activity: "Add group", Method: "POST", Path: "groups", Body: body})
 	if gerr != nil {
 		pg.Error = graphError(gerr)
 		s.render(w, gerr.Status, "group_new", pg)
@@ -93,13 +93,13 @@ type groupMember struct {
 }
 
 func (s *Server) loadGroup(w http.ResponseWriter, r *http.Request, p *principal) (*directory.Group, bool) {
-	return lookup(s, w, r, p, "group", "Group", "/groups", s.reg.Store().GetGroup)
+	return lookup(s, w, r, p, "group", "Group", "/groups", s.reg.Reader().GetGroup)
 }
 
 func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, p *principal, g *directory.Group, status int, fe *FormError) {
-	st := s.reg.Store()
+	st := s.reg.Reader()
 	pg := &groupPage{Layout: s.layout(r, p, g.DisplayName, "groups", Crumb{"Groups", "/groups"}), G: g, Error: fe,
-		CanWrite: p.can(graph.WriteGroupMembers), CanDelete: p.can(graph.WriteGroups)}
+		CanWrite: p.can(registry.WriteGroupMembers), CanDelete: p.can(registry.WriteGroups)}
 	ids, err := st.ListGroupMembers(r.Context(), p.Tenant.ID, g.ID)
 	if err != nil {
 		s.serverError(w, r, p, "list members", err)
@@ -139,7 +139,7 @@ func (s *Server) renderGroup(w http.ResponseWriter, r *http.Request, p *principa
 // the group's page or the user's.
 func addMember(g *directory.Group, u *directory.User) change {
 	return change{Activity: "Add member to group", Method: "POST", Path: "groups/" + g.ID + "/members/$ref",
-		Body: graphRef("directoryObjects/" + u.ID), Targets: []store.AuditTarget{groupTarget(g), userTarget(u)}}
+		Body: graphRef("directoryObjects/" + u.ID)}
 }
 
 // removeMember is the Graph request that removes the member (any object
@@ -149,8 +149,7 @@ func removeMember(g *directory.Group, member string, u *directory.User) change {
 	if u != nil {
 		targets = append(targets, userTarget(u))
 	}
-	return change{Activity: "Remove member from group", Method: "DELETE", Path: "groups/" + g.ID + "/members/" + member + "/$ref",
-		Targets: targets}
+	return change{Activity: "Remove member from group", Method: "DELETE", Path: "groups/" + g.ID + "/members/" + member + "/$ref"}
 }
 
 func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -164,7 +163,7 @@ func (s *Server) addGroupMember(w http.ResponseWriter, r *http.Request, p *princ
 	if !ok {
 		return
 	}
-	u, err := s.reg.Store().GetUser(r.Context(), p.Tenant.ID, strings.ToLower(r.PostFormValue("user_id")))
+	u, err := s.reg.Reader().GetUser(r.Context(), p.Tenant.ID, strings.ToLower(r.PostFormValue("user_id")))
 	if err != nil {
 		s.renderGroup(w, r, p, g, http.StatusBadRequest, formError("Choose the user to add."))
 		return
@@ -183,7 +182,7 @@ func (s *Server) confirmRemoveGroupMember(w http.ResponseWriter, r *http.Request
 	}
 	member := strings.ToLower(r.PathValue("member"))
 	name := member
-	if u, err := s.reg.Store().GetUser(r.Context(), p.Tenant.ID, member); err == nil {
+	if u, err := s.reg.Reader().GetUser(r.Context(), p.Tenant.ID, member); err == nil {
 		name = u.DisplayName
 	}
 	s.render(w, http.StatusOK, "confirm", &confirmPage{Layout: s.layout(r, p, "Remove member", "groups", Crumb{"Groups", "/groups"}, Crumb{g.DisplayName, "/groups/" + g.ID}),
@@ -198,7 +197,7 @@ func (s *Server) removeGroupMember(w http.ResponseWriter, r *http.Request, p *pr
 	}
 	member := strings.ToLower(r.PathValue("member"))
 	var u *directory.User // the member when it is a user
-	if found, err := s.reg.Store().GetUser(r.Context(), p.Tenant.ID, member); err == nil {
+	if found, err := s.reg.Reader().GetUser(r.Context(), p.Tenant.ID, member); err == nil {
 		u = found
 	}
 	if _, gerr := s.apply(r.Context(), p, removeMember(g, member, u)); gerr != nil {
@@ -223,8 +222,7 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, p *principa
 	if !ok {
 		return
 	}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Delete group", Method: "DELETE", Path: "groups/" + g.ID,
-		Targets: []store.AuditTarget{groupTarget(g)}}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, change{Activity: "Delete group", Method: "DELETE", Path: "groups/" + g.ID}); gerr != nil {
 		s.renderGroup(w, r, p, g, gerr.Status, graphError(gerr))
 		return
 	}

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/policy"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 )
@@ -59,11 +60,11 @@ func (s *Server) appLifetime(r *http.Request, p *principal, a *directory.Applica
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.reg.Store().ListPolicies(r.Context(), p.Tenant.ID, directory.PolicyTokenLifetime)
+	all, err := s.reg.Reader().ListPolicies(r.Context(), p.Tenant.ID, directory.PolicyTokenLifetime)
 	if err != nil {
 		return nil, err
 	}
-	v := &appLifetimeView{CanCreate: p.can(graph.WritePolicies), NewName: "Custom Access Token Lifetime", NewLifetime: "04:00:00"}
+	v := &appLifetimeView{CanCreate: p.can(registry.WritePolicies), NewName: "Custom Access Token Lifetime", NewLifetime: "04:00:00"}
 	for _, pol := range assigned {
 		v.Assigned = append(v.Assigned, viewLifetime(pol))
 	}
@@ -71,7 +72,7 @@ func (s *Server) appLifetime(r *http.Request, p *principal, a *directory.Applica
 		v.Policies = append(v.Policies, viewLifetime(pol))
 	}
 	// What policy.Service.TokenLifetime decides, said in words.
-	v.Effective, err = s.policies.TokenLifetime(r.Context(), p.Tenant.ID, a, sp)
+	v.Effective, err = s.pipeline.Policies.TokenLifetime(r.Context(), p.Tenant.ID, a, sp)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func (s *Server) appLifetime(r *http.Request, p *principal, a *directory.Applica
 }
 
 func (s *Server) hasPolicy(r *http.Request, p *principal, objectID string) bool {
-	as, err := s.reg.Store().ListPolicyAssignmentsByObject(r.Context(), p.Tenant.ID, objectID, directory.PolicyTokenLifetime)
+	as, err := s.reg.Reader().ListPolicyAssignmentsByObject(r.Context(), p.Tenant.ID, objectID, directory.PolicyTokenLifetime)
 	return err == nil && len(as) > 0
 }
 
@@ -133,8 +134,7 @@ func (s *Server) assignAppTokenLifetime(w http.ResponseWriter, r *http.Request, 
 			return
 		}
 		resp, gerr := s.apply(r.Context(), p, change{Activity: "Add policy", Method: "POST", Path: "policies/tokenLifetimePolicies",
-			Body:    map[string]any{"displayName": name, "definition": lifetimeDefinition(lifetime), "isOrganizationDefault": false},
-			Targets: []store.AuditTarget{{Type: "policy", DisplayName: name}}})
+			Body: map[string]any{"displayName": name, "definition": lifetimeDefinition(lifetime), "isOrganizationDefault": false}})
 		if gerr != nil {
 			fail(gerr.Status, graphError(gerr))
 			return
@@ -151,8 +151,7 @@ func (s *Server) assignAppTokenLifetime(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Add policy to application", Method: "POST",
-		Path: "applications/" + a.ID + "/tokenLifetimePolicies/$ref", Body: graphRef("policies/tokenLifetimePolicies/" + pol.ID),
-		Targets: []store.AuditTarget{appTarget(a), policyTarget(pol)}})
+		Path: "applications/" + a.ID + "/tokenLifetimePolicies/$ref", Body: graphRef("policies/tokenLifetimePolicies/" + pol.ID)})
 	if gerr != nil {
 		fail(gerr.Status, graphError(gerr))
 		return
@@ -189,7 +188,7 @@ func (s *Server) removeAppTokenLifetime(w http.ResponseWriter, r *http.Request, 
 		targets = append(targets, policyTarget(pol))
 	}
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Remove policy from application", Method: "DELETE",
-		Path: "applications/" + a.ID + "/tokenLifetimePolicies/" + id + "/$ref", Targets: targets})
+		Path: "applications/" + a.ID + "/tokenLifetimePolicies/" + id + "/$ref"})
 	if gerr != nil {
 		s.renderAppLifetime(w, r, p, a, sp, gerr.Status, graphError(gerr), "", "")
 		return
@@ -210,7 +209,7 @@ type lifetimePoliciesPage struct {
 }
 
 func (s *Server) lifetimePolicies(r *http.Request, p *principal) ([]lifetimeView, error) {
-	st := s.reg.Store()
+	st := s.reg.Reader()
 	all, err := st.ListPolicies(r.Context(), p.Tenant.ID, directory.PolicyTokenLifetime)
 	if err != nil {
 		return nil, err
@@ -242,11 +241,11 @@ func (s *Server) listLifetimePolicies(w http.ResponseWriter, r *http.Request, p 
 		return
 	}
 	s.render(w, http.StatusOK, "lifetime_policies", &lifetimePoliciesPage{Layout: s.layout(r, p, "Token lifetime policies", "policies"),
-		Policies: list, CanWrite: p.can(graph.WritePolicies)})
+		Policies: list, CanWrite: p.can(registry.WritePolicies)})
 }
 
 func (s *Server) newLifetimePolicyForm(w http.ResponseWriter, r *http.Request, p *principal) {
-	if !p.can(graph.WritePolicies) {
+	if !p.can(registry.WritePolicies) {
 		s.denied(w, p, "/token-lifetime-policies")
 		return
 	}
@@ -263,8 +262,7 @@ func (s *Server) createLifetimePolicy(w http.ResponseWriter, r *http.Request, p 
 		return
 	}
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Add policy", Method: "POST", Path: "policies/tokenLifetimePolicies",
-		Body:    map[string]any{"displayName": pg.Name, "definition": lifetimeDefinition(pg.Lifetime), "isOrganizationDefault": pg.Default},
-		Targets: []store.AuditTarget{{Type: "policy", DisplayName: pg.Name}}})
+		Body: map[string]any{"displayName": pg.Name, "definition": lifetimeDefinition(pg.Lifetime), "isOrganizationDefault": pg.Default}})
 	if gerr != nil {
 		pg.Error = graphError(gerr)
 		s.render(w, gerr.Status, "lifetime_policy_new", pg)
@@ -292,8 +290,7 @@ func (s *Server) deleteLifetimePolicy(w http.ResponseWriter, r *http.Request, p 
 		s.notFound(w, p, "Token lifetime policy", "/token-lifetime-policies")
 		return
 	}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Delete policy", Method: "DELETE", Path: "policies/tokenLifetimePolicies/" + pol.ID,
-		Targets: []store.AuditTarget{policyTarget(pol)}}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, change{Activity: "Delete policy", Method: "DELETE", Path: "policies/tokenLifetimePolicies/" + pol.ID}); gerr != nil {
 		fe := graphError(gerr)
 		s.renderProblem(w, p, gerr.Status, problem{Title: "The policy was not deleted", Detail: fe.Message, Code: fe.Code, Retry: "/token-lifetime-policies"})
 		return

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-
-	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 // Manifest: the application object as Graph renders it, edited as JSON.
@@ -66,7 +64,7 @@ func (s *Server) saveManifest(w http.ResponseWriter, r *http.Request, p *princip
 		return
 	}
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Update application – Manifest (" + strings.Join(changed, ", ") + ")",
-		Method: "PATCH", Path: "applications/" + a.ID, Body: patch, Targets: []store.AuditTarget{appTarget(a)}})
+		Method: "PATCH", Path: "applications/" + a.ID, Body: patch})
 	if gerr != nil {
 		pg.Error = graphError(gerr)
 		pg.Error.Message = "The manifest was not saved. Microsoft Graph answered: " + pg.Error.Message
@@ -88,7 +86,7 @@ func (s *Server) acceptMappedClaims(w http.ResponseWriter, r *http.Request, p *p
 		back = "/applications/" + a.ID
 	}
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Update application – Manifest (api.acceptMappedClaims)", Method: "PATCH",
-		Path: "applications/" + a.ID, Body: map[string]any{"api": map[string]any{"acceptMappedClaims": true}}, Targets: []store.AuditTarget{appTarget(a)}})
+		Path: "applications/" + a.ID, Body: map[string]any{"api": map[string]any{"acceptMappedClaims": true}}})
 	if gerr != nil {
 		fe := graphError(gerr)
 		s.renderProblem(w, p, gerr.Status, problem{Title: "acceptMappedClaims was not changed", Detail: fe.Message, Code: fe.Code, Retry: back})

@@ -17,7 +17,7 @@ type overviewPage struct {
 }
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, p *principal) {
-	st := s.reg.Store()
+	st := s.reg.Reader()
 	ctx := r.Context()
 	pg := &overviewPage{Layout: s.layout(r, p, "Overview", "overview"),
 		IssuerV1: token.Issuer(s.cfg.LoginBaseURL, p.Tenant.ID, 1), IssuerV2: token.Issuer(s.cfg.LoginBaseURL, p.Tenant.ID, 2)}

@@ -3,7 +3,10 @@ package admin
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
+
+	"github.com/gatehouse-id/gatehouse/internal/registry"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/graph"
@@ -51,9 +54,10 @@ func permissionType(code string) string {
 
 // permissionsView reads the declared and granted permissions.
 func (s *Server) permissionsView(r *http.Request, p *principal, a *directory.Application, sp *directory.ServicePrincipal) (*permissionsView, error) {
-	st := s.reg.Store()
-	v := &permissionsView{CanConsent: p.can(graph.AssignAppRoles)}
-	granted := map[string]bool{} // resource SP id + "/" + app role id
+	st := s.reg.Reader()
+	v := &permissionsView{}
+	granted := map[string]bool{}   // resource SP id + "/" + app role id
+	delegated := map[string]bool{} // resource SP id + "/" + scope value, admin-consented
 	if sp != nil {
 		as, err := st.ListAppRoleAssignmentsByPrincipal(r.Context(), p.Tenant.ID, sp.ID)
 		if err != nil {
@@ -62,7 +66,17 @@ func (s *Server) permissionsView(r *http.Request, p *principal, a *directory.App
 		for _, as := range as {
 			granted[as.ResourceID+"/"+strings.ToLower(as.AppRoleID)] = true
 		}
+		grants, err := st.ListPermissionGrants(r.Context(), p.Tenant.ID, store.PermissionGrantFilter{ClientID: sp.ID, ConsentType: directory.ConsentAllPrincipals})
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range grants {
+			for _, sc := range strings.Fields(g.Scope) {
+				delegated[g.ResourceID+"/"+sc] = true
+			}
+		}
 	}
+	graphRoles := false
 	resources := map[string]*directory.ServicePrincipal{}
 	resource := func(appID string) (*directory.ServicePrincipal, error) {
 		if rs, ok := resources[appID]; ok {
@@ -91,15 +105,16 @@ func (s *Server) permissionsView(r *http.Request, p *principal, a *directory.App
 					configured[rs.ID+"/"+strings.ToLower(ra.ID)] = true
 				}
 			}
-			// Gatehouse issues declared delegated permissions without a
-			// separate consent (oauth.delegatedScopes), as after an
-			// administrator's consent on Entra.
-			if ra.Type == "Scope" {
-				row.Granted = rs != nil
+			// Delegated permissions are granted by an AllPrincipals
+			// oauth2PermissionGrant (admin consent); users may also have
+			// consented for themselves, which this page does not show.
+			if ra.Type == "Scope" && rs != nil {
+				row.Granted = delegated[rs.ID+"/"+row.Value]
 			}
-			if ra.Type == "Role" && !row.Granted {
+			if !row.Granted {
 				v.NeedsConsent = true
 			}
+			graphRoles = graphRoles || ra.Type == "Role" && strings.EqualFold(rra.ResourceAppID, directory.GraphAppID)
 			v.Rows = append(v.Rows, row)
 		}
 	}
@@ -118,6 +133,10 @@ func (s *Server) permissionsView(r *http.Request, p *principal, a *directory.App
 			v.Other = append(v.Other, row)
 		}
 	}
+	// Entra: application and cloud application administrators consent to
+	// anything but Microsoft Graph's application permissions.
+	v.CanConsent = p.can(registry.AssignAppRoles, registry.WritePermissionGrants) &&
+		(!graphRoles || p.Actor.HasRole(directory.RoleGlobalAdministrator, directory.RolePrivilegedRoleAdministrator))
 	return v, nil
 }
 
@@ -189,7 +208,7 @@ func (s *Server) addPermissionsForm(w http.ResponseWriter, r *http.Request, p *p
 	if !ok {
 		return
 	}
-	if !p.can(graph.WriteApplications) {
+	if !p.can(registry.WriteApplications) {
 		s.denied(w, p, "/applications/"+a.ID+"/permissions")
 		return
 	}
@@ -229,8 +248,7 @@ func (s *Server) addPermissions(w http.ResponseWriter, r *http.Request, p *princ
 	ids, ferr := selectedPermissions(typ, r.PostForm["permission"])
 	if ferr == nil {
 		_, gerr := s.apply(r.Context(), p, change{Activity: "Update application – API permissions", Method: "PATCH", Path: "applications/" + a.ID,
-			Body:    map[string]any{"requiredResourceAccess": withPermissions(a.RequiredResourceAccess, directory.GraphAppID, typ, ids)},
-			Targets: []store.AuditTarget{appTarget(a)}})
+			Body: map[string]any{"requiredResourceAccess": withPermissions(a.RequiredResourceAccess, directory.GraphAppID, typ, ids)}})
 		if gerr == nil {
 			http.Redirect(w, r, "/applications/"+a.ID+"/permissions?done=permissions-added", http.StatusSeeOther)
 			return
@@ -275,7 +293,7 @@ func (s *Server) removePermission(w http.ResponseWriter, r *http.Request, p *pri
 	}
 	rra := withoutPermission(a.RequiredResourceAccess, r.PostFormValue("api"), r.PostFormValue("type"), r.PostFormValue("id"))
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Update application – API permissions", Method: "PATCH", Path: "applications/" + a.ID,
-		Body: map[string]any{"requiredResourceAccess": rra}, Targets: []store.AuditTarget{appTarget(a)}})
+		Body: map[string]any{"requiredResourceAccess": rra}})
 	if gerr != nil {
 		s.permissionsError(w, r, p, a, sp, gerr)
 		return
@@ -304,15 +322,15 @@ func (s *Server) grantAdminConsent(w http.ResponseWriter, r *http.Request, p *pr
 	if !ok {
 		return
 	}
-	if !p.can(graph.AssignAppRoles) {
+	if !p.can(registry.AssignAppRoles, registry.WritePermissionGrants) {
 		s.permissionsError(w, r, p, a, sp, &graph.Error{Status: http.StatusForbidden, Code: "Authorization_RequestDenied",
-			Message: "Insufficient privileges to complete the operation. Granting application permissions needs the Global Administrator role."})
+			Message: "Insufficient privileges to complete the operation. Granting admin consent needs the Global Administrator, Privileged Role Administrator, Application Administrator or Cloud Application Administrator role."})
 		return
 	}
-	st := s.reg.Store()
+	st := s.reg.Reader()
 	if sp == nil {
 		resp, gerr := s.apply(r.Context(), p, change{Activity: "Add service principal", Method: "POST", Path: "servicePrincipals",
-			Body: map[string]string{"appId": a.AppID}, Targets: []store.AuditTarget{appTarget(a)}})
+			Body: map[string]string{"appId": a.AppID}})
 		if gerr != nil {
 			s.permissionsError(w, r, p, a, nil, gerr)
 			return
@@ -328,7 +346,16 @@ func (s *Server) grantAdminConsent(w http.ResponseWriter, r *http.Request, p *pr
 		s.serverError(w, r, p, "load permissions", err)
 		return
 	}
+	if !v.CanConsent {
+		s.permissionsError(w, r, p, a, sp, &graph.Error{Status: http.StatusForbidden, Code: "Authorization_RequestDenied",
+			Message: "Insufficient privileges to complete the operation. Granting Microsoft Graph application permissions needs the Global Administrator or Privileged Role Administrator role."})
+		return
+	}
+	scopes := map[string][]string{} // resource appId → delegated permissions to grant
 	for _, row := range v.Rows {
+		if row.TypeCode == "Scope" && !row.Granted {
+			scopes[strings.ToLower(row.ResourceAppID)] = append(scopes[strings.ToLower(row.ResourceAppID)], row.Value)
+		}
 		if row.TypeCode != "Role" || row.Granted {
 			continue
 		}
@@ -339,13 +366,49 @@ func (s *Server) grantAdminConsent(w http.ResponseWriter, r *http.Request, p *pr
 			return
 		}
 		_, gerr := s.apply(r.Context(), p, change{Activity: "Add app role assignment to service principal – " + row.Value, Method: "POST",
-			Path:    "servicePrincipals/" + sp.ID + "/appRoleAssignments",
-			Body:    map[string]string{"principalId": sp.ID, "resourceId": resource.ID, "appRoleId": row.ID},
-			Targets: []store.AuditTarget{appTarget(a), spTarget(sp), spTarget(resource)}})
+			Path: "servicePrincipals/" + sp.ID + "/appRoleAssignments",
+			Body: map[string]string{"principalId": sp.ID, "resourceId": resource.ID, "appRoleId": row.ID}})
 		if gerr != nil {
 			s.permissionsError(w, r, p, a, sp, gerr)
 			return
 		}
 	}
+	for resourceAppID, values := range scopes {
+		if gerr := s.grantDelegated(r, p, sp, resourceAppID, values); gerr != nil {
+			s.permissionsError(w, r, p, a, sp, gerr)
+			return
+		}
+	}
 	http.Redirect(w, r, "/applications/"+a.ID+"/permissions?done=consent", http.StatusSeeOther)
+}
+
+// grantDelegated records admin consent to delegated permissions of one
+// resource: Graph's POST oauth2PermissionGrants (AllPrincipals), or a PATCH
+// of the scope of the grant that exists.
+func (s *Server) grantDelegated(r *http.Request, p *principal, client *directory.ServicePrincipal, resourceAppID string, values []string) *graph.Error {
+	st := s.reg.Reader()
+	resource, err := st.GetServicePrincipalByAppID(r.Context(), p.Tenant.ID, resourceAppID)
+	if err != nil {
+		return &graph.Error{Status: http.StatusBadRequest, Code: "Request_ResourceNotFound",
+			Message: "The resource " + resourceAppID + " has no service principal in this tenant, so its delegated permissions cannot be granted."}
+	}
+	existing, err := st.ListPermissionGrants(r.Context(), p.Tenant.ID, store.PermissionGrantFilter{ClientID: client.ID,
+		ResourceID: resource.ID, ConsentType: directory.ConsentAllPrincipals})
+	if err != nil {
+		return &graph.Error{Status: http.StatusInternalServerError, Code: "Service_InternalServerError", Message: "The grants could not be read.", Cause: err}
+	}
+	if len(existing) == 0 {
+		_, gerr := s.apply(r.Context(), p, change{Activity: "Consent to application – " + resource.DisplayName, Method: "POST", Path: "oauth2PermissionGrants",
+			Body: map[string]any{"clientId": client.ID, "consentType": directory.ConsentAllPrincipals, "resourceId": resource.ID, "scope": strings.Join(values, " ")}})
+		return gerr
+	}
+	scope := existing[0].Scope
+	for _, v := range values {
+		if !slices.Contains(strings.Fields(scope), v) {
+			scope = strings.TrimSpace(scope + " " + v)
+		}
+	}
+	_, gerr := s.apply(r.Context(), p, change{Activity: "Consent to application – " + resource.DisplayName, Method: "PATCH",
+		Path: "oauth2PermissionGrants/" + existing[0].ID, Body: map[string]any{"scope": scope}})
+	return gerr
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 // Token configuration: optional claims per token type and the groups
@@ -126,7 +125,7 @@ func (s *Server) saveTokenConfiguration(w http.ResponseWriter, r *http.Request, 
 		"groupMembershipClaims": r.PostFormValue("groups_claim"),
 	}
 	_, gerr := s.apply(r.Context(), p, change{Activity: "Update application – Token configuration", Method: "PATCH", Path: "applications/" + a.ID,
-		Body: body, Targets: []store.AuditTarget{appTarget(a)}})
+		Body: body})
 	if gerr != nil {
 		pg := s.appPage(r, p, a, sp, "token-configuration", "Token configuration")
 		pg.TokenConfig = tokenConfig(a)

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/registry"
+
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/graph"
-	"github.com/gatehouse-id/gatehouse/internal/oauth"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/token"
 )
@@ -29,7 +29,7 @@ type usersPage struct {
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *principal) {
-	users, err := s.reg.Store().ListUsers(r.Context(), p.Tenant.ID)
+	users, err := s.reg.Reader().ListUsers(r.Context(), p.Tenant.ID)
 	if err != nil {
 		s.serverError(w, r, p, "list users", err)
 		return
@@ -42,7 +42,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p *principal)
 	slices.SortFunc(users, func(a, b *directory.User) int {
 		return strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName))
 	})
-	s.render(w, http.StatusOK, "users", &usersPage{Layout: s.layout(r, p, "Users", "users"), Users: users, Query: q, CanWrite: p.can(graph.WriteUsers)})
+	s.render(w, http.StatusOK, "users", &usersPage{Layout: s.layout(r, p, "Users", "users"), Users: users, Query: q, CanWrite: p.can(registry.WriteUsers)})
 }
 
 type newUserPage struct {
@@ -56,7 +56,7 @@ type newUserPage struct {
 }
 
 func (s *Server) newUserForm(w http.ResponseWriter, r *http.Request, p *principal) {
-	if !p.can(graph.WriteUsers) {
+	if !p.can(registry.WriteUsers) {
 		s.denied(w, p, "/users")
 		return
 	}
@@ -75,8 +75,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *principal
 		s.render(w, http.StatusBadRequest, "user_new", pg)
 		return
 	}
-	resp, gerr := s.apply(r.Context(), p, change{Activity: "Add user", Method: "POST", Path: "users", Body: body,
-		Targets: []store.AuditTarget{{Type: "user", DisplayName: pg.UPN}}})
+	resp, gerr := s.apply(r.Context(), p, change{Activity: "Add user", Method: "POST", Path: "users", Body: body})
 	if gerr != nil {
 		pg.Error = graphError(gerr)
 		s.render(w, gerr.Status, "user_new", pg)
@@ -88,7 +87,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, p *principal
 		return
 	}
 	// A generated password is shown on this answer only, never in a URL.
-	u, err := s.reg.Store().GetUser(r.Context(), p.Tenant.ID, id)
+	u, err := s.reg.Reader().GetUser(r.Context(), p.Tenant.ID, id)
 	if err != nil {
 		s.serverError(w, r, p, "load created user", err)
 		return
@@ -129,7 +128,7 @@ type extensionField struct {
 }
 
 func (s *Server) loadUser(w http.ResponseWriter, r *http.Request, p *principal) (*directory.User, bool) {
-	return lookup(s, w, r, p, "user", "User", "/users", s.reg.Store().GetUser)
+	return lookup(s, w, r, p, "user", "User", "/users", s.reg.Reader().GetUser)
 }
 
 // loadUserGroup reads the user and the group of a membership's
@@ -139,7 +138,7 @@ func (s *Server) loadUserGroup(w http.ResponseWriter, r *http.Request, p *princi
 	if !ok {
 		return nil, nil, false
 	}
-	g, err := s.reg.Store().GetGroup(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("group")))
+	g, err := s.reg.Reader().GetGroup(r.Context(), p.Tenant.ID, strings.ToLower(r.PathValue("group")))
 	if err != nil {
 		s.notFound(w, p, "Group", "/users/"+u.ID)
 		return nil, nil, false
@@ -149,9 +148,9 @@ func (s *Server) loadUserGroup(w http.ResponseWriter, r *http.Request, p *princi
 
 // userView reads everything the user's page shows.
 func (s *Server) userView(r *http.Request, p *principal, u *directory.User) (*userPage, error) {
-	st := s.reg.Store()
+	st := s.reg.Reader()
 	pg := &userPage{Layout: s.layout(r, p, u.DisplayName, "users", Crumb{"Users", "/users"}), U: u,
-		CanWrite: p.can(graph.WriteUsers), CanWriteMembers: p.can(graph.WriteGroupMembers), CanReadApps: p.can(graph.ReadApplications, graph.ReadPolicies),
+		CanWrite: p.can(registry.WriteUsers), CanWriteMembers: p.can(registry.WriteGroupMembers), CanReadApps: p.can(registry.ReadApplications, registry.ReadPolicies),
 		DisplayName: u.DisplayName, GivenName: u.GivenName, Surname: u.Surname, Mail: u.Mail, Enabled: u.AccountEnabled}
 	for _, id := range u.DirectoryRoles {
 		if n := RoleName(id); n != "" {
@@ -242,8 +241,7 @@ func (s *Server) saveUser(w http.ResponseWriter, r *http.Request, p *principal) 
 	body := map[string]any{"displayName": strings.TrimSpace(r.PostFormValue("display_name")), "givenName": strings.TrimSpace(r.PostFormValue("given_name")),
 		"surname": strings.TrimSpace(r.PostFormValue("surname")), "mail": strings.TrimSpace(r.PostFormValue("mail")),
 		"accountEnabled": r.PostFormValue("account_enabled") == "on"}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Update user", Method: "PATCH", Path: "users/" + u.ID, Body: body,
-		Targets: []store.AuditTarget{userTarget(u)}}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, change{Activity: "Update user", Method: "PATCH", Path: "users/" + u.ID, Body: body}); gerr != nil {
 		s.renderUser(w, r, p, u, gerr.Status, "properties", graphError(gerr), typed)
 		return
 	}
@@ -263,8 +261,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, p *princi
 		password = GeneratePassword()
 	}
 	if _, gerr := s.apply(r.Context(), p, change{Activity: "Reset user password", Method: "PATCH", Path: "users/" + u.ID,
-		Body:    map[string]any{"passwordProfile": map[string]any{"password": password, "forceChangePasswordNextSignIn": false}},
-		Targets: []store.AuditTarget{userTarget(u)}}); gerr != nil {
+		Body: map[string]any{"passwordProfile": map[string]any{"password": password, "forceChangePasswordNextSignIn": false}}}); gerr != nil {
 		s.renderUser(w, r, p, u, gerr.Status, "password", graphError(gerr), nil)
 		return
 	}
@@ -322,7 +319,7 @@ func (s *Server) saveExtensionValues(w http.ResponseWriter, r *http.Request, p *
 		return
 	}
 	if _, gerr := s.apply(r.Context(), p, change{Activity: "Update user – directory extension values", Method: "PATCH", Path: "users/" + u.ID,
-		Body: patch, Targets: []store.AuditTarget{userTarget(u)}}); gerr != nil {
+		Body: patch}); gerr != nil {
 		s.renderUser(w, r, p, u, gerr.Status, "extensions", graphError(gerr), typed)
 		return
 	}
@@ -334,7 +331,7 @@ func (s *Server) addUserToGroup(w http.ResponseWriter, r *http.Request, p *princ
 	if !ok {
 		return
 	}
-	g, err := s.reg.Store().GetGroup(r.Context(), p.Tenant.ID, strings.ToLower(r.PostFormValue("group_id")))
+	g, err := s.reg.Reader().GetGroup(r.Context(), p.Tenant.ID, strings.ToLower(r.PostFormValue("group_id")))
 	if err != nil {
 		s.renderUser(w, r, p, u, http.StatusBadRequest, "groups", formError("Choose a group."), nil)
 		return
@@ -394,8 +391,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p *principal
 		s.renderUser(w, r, p, u, http.StatusBadRequest, "properties", formError("You cannot delete the account you are signed in with."), nil)
 		return
 	}
-	if _, gerr := s.apply(r.Context(), p, change{Activity: "Delete user", Method: "DELETE", Path: "users/" + u.ID,
-		Targets: []store.AuditTarget{userTarget(u)}}); gerr != nil {
+	if _, gerr := s.apply(r.Context(), p, change{Activity: "Delete user", Method: "DELETE", Path: "users/" + u.ID}); gerr != nil {
 		s.renderUser(w, r, p, u, gerr.Status, "properties", graphError(gerr), nil)
 		return
 	}
@@ -427,7 +423,7 @@ func (s *Server) signInTest(w http.ResponseWriter, r *http.Request, p *principal
 	if !ok {
 		return
 	}
-	if !p.can(graph.ReadUsers, graph.ReadApplications, graph.ReadPolicies) {
+	if !p.can(registry.ReadUsers, registry.ReadApplications, registry.ReadPolicies) {
 		s.denied(w, p, "/users/"+u.ID)
 		return
 	}
@@ -436,7 +432,7 @@ func (s *Server) signInTest(w http.ResponseWriter, r *http.Request, p *principal
 	if q.Get("version") == "2" {
 		version = 2
 	}
-	st := s.reg.Store()
+	st := s.reg.Reader()
 	app, err := st.GetApplication(r.Context(), p.Tenant.ID, strings.ToLower(q.Get("app")))
 	if err != nil {
 		s.renderUser(w, r, p, u, http.StatusBadRequest, "signin-test", formError("Choose the application to sign in to."), nil)
@@ -455,7 +451,7 @@ func (s *Server) signInTest(w http.ResponseWriter, r *http.Request, p *principal
 	case !u.AccountEnabled:
 		t.FailureCode, t.Failure = "AADSTS50057", "The user account is disabled."
 	default:
-		tok, err := oauth.PreviewIDToken(r.Context(), s.reg, s.policies, oauth.IDTokenPreview{BaseURL: s.cfg.LoginBaseURL, Version: version,
+		tok, err := s.pipeline.PreviewIDToken(r.Context(), token.IDTokenPreview{BaseURL: s.cfg.LoginBaseURL, Version: version,
 			Tenant: p.Tenant, Client: app, ClientSP: sp, User: u, OIDCScopes: []string{"openid", "profile", "email"}, Now: s.now()})
 		switch {
 		case errors.Is(err, token.ErrMappedClaimsNotAccepted):

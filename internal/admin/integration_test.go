@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/testenv"
 )
 
@@ -145,11 +146,20 @@ func TestRoleRemovedEndsTheSession(t *testing.T) {
 		t.Fatalf("adele's callback: status %d, want 303\n%s", resp.StatusCode, body)
 	}
 	page(t, b, e.admin+"/users", http.StatusOK)
-	if _, err := e.Registry.UpdateUser(context.Background(), e.Tenant, devenv.AdminUserID, func(u *directory.User) error {
-		u.DirectoryRoles = nil
-		return nil
-	}); err != nil {
+	ctx := context.Background()
+	// The tenant keeps a Global Administrator: the registry refuses to
+	// remove the last one.
+	if _, err := e.Registry.CreateUser(ctx, e.System(), registryUser("ga2@"+devenv.TenantDomain, directory.RoleGlobalAdministrator)); err != nil {
 		t.Fatal(err)
+	}
+	as, err := e.Registry.Reader().ListRoleAssignments(ctx, e.Tenant, store.RoleAssignmentFilter{PrincipalID: devenv.AdminUserID})
+	if err != nil || len(as) == 0 {
+		t.Fatalf("adele's role assignments: %v %v", as, err)
+	}
+	for _, a := range as {
+		if err := e.Registry.RemoveRoleAssignment(ctx, e.System(), a.ID); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if body := page(t, b, e.admin+"/users", http.StatusForbidden); !strings.Contains(body, `id="refused"`) {
 		t.Fatalf("after the role was removed: want the refused page\n%s", body)
@@ -417,7 +427,7 @@ func TestRolesAreLimitedAsInGraph(t *testing.T) {
 	for _, tc := range []struct {
 		upn, role string
 	}{{"uma@" + devenv.TenantDomain, directory.RoleUserAdministrator}, {"ada@" + devenv.TenantDomain, directory.RoleApplicationAdministrator}} {
-		if _, err := e.Registry.CreateUser(ctx, e.Tenant, registryUser(tc.upn, tc.role)); err != nil {
+		if _, err := e.Registry.CreateUser(ctx, e.System(), registryUser(tc.upn, tc.role)); err != nil {
 			t.Fatal(err)
 		}
 	}

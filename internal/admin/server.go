@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/graph"
-	"github.com/gatehouse-id/gatehouse/internal/oauth"
 	"github.com/gatehouse-id/gatehouse/internal/policy"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/token"
 	"github.com/gatehouse-id/gatehouse/internal/webui"
 	webadmin "github.com/gatehouse-id/gatehouse/web/admin"
 )
@@ -25,7 +25,7 @@ type Server struct {
 	reg      *registry.Registry
 	graph    *graph.Server
 	st       Store
-	policies oauth.Policies
+	pipeline *token.Pipeline
 	rp       *relyingParty
 	pages    webui.Pages
 	cookies  webui.Cookies // https: Secure and __Host- prefixed
@@ -46,7 +46,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	secure := strings.HasPrefix(cfg.PublicURL, "https://")
 	return &Server{cfg: cfg, reg: cfg.Registry, graph: cfg.Graph, st: cfg.Store,
-		policies: policy.NewService(cfg.Registry.Store()), rp: newRelyingParty(&cfg),
+		pipeline: &token.Pipeline{Dir: cfg.Registry, Policies: policy.NewService(cfg.Registry.Reader())}, rp: newRelyingParty(&cfg),
 		pages: webui.Pages{Templates: pages, Log: cfg.Logger, Secure: secure}, cookies: webui.Cookies{Secure: secure},
 		log: cfg.Logger, clock: cfg.Clock}, nil
 }

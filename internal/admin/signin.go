@@ -11,8 +11,8 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/grant"
-	"github.com/gatehouse-id/gatehouse/internal/graph"
 	"github.com/gatehouse-id/gatehouse/internal/portal/portalstate"
+	"github.com/gatehouse-id/gatehouse/internal/registry"
 	"github.com/gatehouse-id/gatehouse/internal/store"
 	"github.com/gatehouse-id/gatehouse/internal/webui"
 )
@@ -24,6 +24,8 @@ import (
 // for the global administrator.
 var adminRoles = []struct{ ID, Name string }{
 	{directory.RoleGlobalAdministrator, "Global Administrator"},
+	{directory.RolePrivilegedRoleAdministrator, "Privileged Role Administrator"},
+	{directory.RoleGroupsAdministrator, "Groups Administrator"},
 	{directory.RoleApplicationAdministrator, "Application Administrator"},
 	{directory.RoleCloudApplicationAdministrator, "Cloud Application Administrator"},
 	{directory.RoleUserAdministrator, "User Administrator"},
@@ -40,12 +42,10 @@ func RoleName(id string) string {
 	return ""
 }
 
-// IsAdministrator reports whether u holds a role that opens the admin centre.
-func IsAdministrator(u *directory.User) bool {
-	if u == nil || !u.AccountEnabled {
-		return false
-	}
-	for _, have := range u.DirectoryRoles {
+// IsAdministrator reports whether roles (directory role template ids)
+// include one that opens the admin centre.
+func IsAdministrator(roles []string) bool {
+	for _, have := range roles {
 		if RoleName(have) != "" {
 			return true
 		}
@@ -60,11 +60,14 @@ type principal struct {
 	Session *portalstate.Session
 	Tenant  *directory.Tenant
 	User    *directory.User
+	// Actor is the user as the registry authorizes them: their directory
+	// roles from their role assignments, acting through the admin centre.
+	Actor registry.Actor
 }
 
 // can reports whether the administrator may perform every operation, by
-// Graph's rule.
-func (p *principal) can(ops ...graph.Operation) bool { return graph.Allowed(p.User, ops...) }
+// the registry's rule (the one Graph applies).
+func (p *principal) can(ops ...registry.Operation) bool { return registry.Allowed(p.Actor, ops...) }
 
 type adminHandler func(w http.ResponseWriter, r *http.Request, p *principal)
 
@@ -110,24 +113,30 @@ const maxFormBytes = 256 << 10
 // no live session, or the user the admin centre now refuses (role removed,
 // account disabled), whose session it has ended.
 func (s *Server) currentPrincipal(w http.ResponseWriter, r *http.Request) (*principal, *directory.User, error) {
-	sess, hash, err := s.cookies.Session(w, r, sessionCookie, s.st)
+	sess, hash, err := s.cookies.Session(w, r, sessionCookie, portalstate.AppAdminCentre, s.st)
 	if sess == nil || err != nil {
 		return nil, nil, err
 	}
 	tenantID := issuerTenant(sess.Issuer)
-	t, err := s.reg.Store().GetTenant(r.Context(), tenantID)
+	t, err := s.reg.Reader().GetTenant(r.Context(), tenantID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, nil, err
 	}
 	var u *directory.User
 	if err == nil {
-		u, err = s.reg.Store().GetUser(r.Context(), t.ID, sess.Subject)
+		u, err = s.reg.Reader().GetUser(r.Context(), t.ID, sess.Subject)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, nil, err
 		}
 	}
-	if IsAdministrator(u) {
-		return &principal{Session: sess, Tenant: t, User: u}, nil, nil
+	if u != nil && u.AccountEnabled {
+		a, err := s.reg.FirstPartyUser(r.Context(), u)
+		if err != nil && !errors.Is(err, registry.ErrActorInvalid) {
+			return nil, nil, err
+		}
+		if err == nil && IsAdministrator(a.Roles) {
+			return &principal{Session: sess, Tenant: t, User: u, Actor: a.Describe("admin centre", "", webui.ClientIP(r), "")}, nil, nil
+		}
 	}
 	s.log.Info("admin session ended: no longer an administrator", "session", sess.ID)
 	s.st.DeletePortalSession(r.Context(), hash)
@@ -192,7 +201,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, nil, "resolve tenant", err)
 		return
 	}
-	if _, err := s.reg.Store().GetApplicationByAppID(r.Context(), t.ID, s.cfg.ClientID); err != nil {
+	if _, err := s.reg.Reader().GetApplicationByAppID(r.Context(), t.ID, s.cfg.ClientID); err != nil {
 		s.renderProblem(w, nil, http.StatusNotFound, problem{Title: "The admin centre is not set up in this tenant",
 			Detail: "Tenant " + t.DisplayName + " (" + t.ID + ") has no app registration for the admin centre (client id " + s.cfg.ClientID +
 				"). Create its first administrator with `gatehouse admin create --tenant " + t.InitialDomain + "`, which registers it.",
@@ -267,12 +276,19 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadGateway, "Sign-in failed", detail)
 		return
 	}
-	u, err := s.reg.Store().GetUser(r.Context(), id.TenantID, id.ObjectID)
+	u, err := s.reg.Reader().GetUser(r.Context(), id.TenantID, id.ObjectID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.serverError(w, r, nil, "load signed-in user", err)
 		return
 	}
-	if !IsAdministrator(u) {
+	var roles []string
+	if u != nil && u.AccountEnabled {
+		if roles, err = s.reg.DirectoryRoles(r.Context(), u.TenantID, u.ID); err != nil {
+			s.serverError(w, r, nil, "load signed-in user's roles", err)
+			return
+		}
+	}
+	if !IsAdministrator(roles) {
 		s.log.Info("admin sign-in refused: no administrative role", "tenant", id.TenantID, "user", id.ObjectID)
 		if u == nil {
 			u = &directory.User{TenantID: id.TenantID, ID: id.ObjectID, DisplayName: id.Name, UserPrincipalName: id.Username}
@@ -281,7 +297,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret := grant.NewSecret()
-	sess := &portalstate.Session{Hash: grant.Hash(secret), ID: uuid.NewString(), Issuer: id.Issuer, Subject: u.ID,
+	sess := &portalstate.Session{Hash: grant.Hash(secret), ID: uuid.NewString(), Issuer: id.Issuer, Subject: u.ID, App: portalstate.AppAdminCentre,
 		CSRFToken: grant.NewSecret(), Profile: portalstate.Profile{Name: u.DisplayName, Username: u.UserPrincipalName},
 		AuthenticatedAt: now, IDTokenIssuedAt: now, IDTokenExp: now.Add(s.cfg.SessionLifetime), ExpiresAt: now.Add(s.cfg.SessionLifetime)}
 	if err := s.st.CreatePortalSession(r.Context(), sess); err != nil {

@@ -40,7 +40,7 @@ func (s *Server) layout(r *http.Request, p *principal, title, nav string, crumbs
 		return l
 	}
 	l.User, l.Tenant, l.CSRF = p.User, p.Tenant, p.Session.CSRFToken
-	for _, id := range p.User.DirectoryRoles {
+	for _, id := range p.Actor.Roles {
 		if n := RoleName(id); n != "" {
 			l.Roles = append(l.Roles, n)
 		}
@@ -120,7 +120,7 @@ func (s *Server) denied(w http.ResponseWriter, p *principal, back string) {
 
 func roleList(p *principal) string {
 	var names []string
-	for _, id := range p.User.DirectoryRoles {
+	for _, id := range p.Actor.Roles {
 		if n := RoleName(id); n != "" {
 			names = append(names, n)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
@@ -14,7 +16,7 @@ import (
 // client id in every tenant (like Entra's first-party apps); the demo
 // tenant's object ids are fixed too, so docs and scripts can name them.
 const (
-	AdminCentreClientID    = "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a"
+	AdminCentreClientID    = directory.AdminCentreAppID
 	AdminCentreAppObjectID = "1e2f3a4b-5c6d-4e7f-9a8b-0c1d2e3f4a5b"
 	AdminCentreSPID        = "2f3a4b5c-6d7e-4f8a-8b9c-1d2e3f4a5b6c"
 	AdminCentreAppName     = "Gatehouse admin centre"
@@ -31,41 +33,84 @@ func EnsureAdminCentre(ctx context.Context, reg *registry.Registry, tenantID str
 	for _, b := range bases {
 		redirects = append(redirects, b+"/callback", b+"/signed-out")
 	}
-	st := reg.Store()
+	sys := registry.System(tenantID, "start-up")
+	st := reg.Reader()
 	app, err := st.GetApplicationByAppID(ctx, tenantID, AdminCentreClientID)
 	if errors.Is(err, store.ErrNotFound) {
 		spec := registry.ApplicationSpec{AppID: AdminCentreClientID, DisplayName: AdminCentreAppName,
-			PublicClientRedirectURIs: redirects, SignInAudience: directory.AudienceMyOrg}
+			PublicClientRedirectURIs: redirects, SignInAudience: directory.AudienceMyOrg, NoServicePrincipal: true}
 		if tenantID == TenantID {
-			spec.ID, spec.ServicePrincipalID = AdminCentreAppObjectID, AdminCentreSPID
+			spec.ID = AdminCentreAppObjectID
 		}
-		if app, _, err = reg.RegisterApplication(ctx, tenantID, spec); err != nil {
+		if app, _, err = reg.CreateApplication(ctx, sys, spec, nil); err != nil {
 			return nil, fmt.Errorf("register the admin centre in tenant %s: %w", tenantID, err)
 		}
-		return app, nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, err
 	}
-	if _, err := st.GetServicePrincipalByAppID(ctx, tenantID, AdminCentreClientID); errors.Is(err, store.ErrNotFound) {
-		// Deleted through Graph: without it nobody can sign in here.
-		sp := &directory.ServicePrincipal{TenantID: tenantID, ID: directory.NewID(), AppID: app.AppID, DisplayName: app.DisplayName,
-			AppOwnerOrganizationID: tenantID, ServicePrincipalNames: []string{app.AppID}, AppRoles: []directory.AppRole{},
-			OAuth2PermissionScopes: []directory.PermissionScope{}, AccountEnabled: true, CreatedAt: app.CreatedAt}
-		if tenantID == TenantID {
-			sp.ID = AdminCentreSPID
-		}
-		if err := st.CreateServicePrincipal(ctx, sp); err != nil {
+	sp, err := st.GetServicePrincipalByAppID(ctx, tenantID, AdminCentreClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		// A store from before first-party protection may have lost it.
+		if sp, err = reg.CreateServicePrincipal(ctx, sys, AdminCentreClientID, func(sp *directory.ServicePrincipal) error {
+			if tenantID == TenantID {
+				sp.ID = AdminCentreSPID
+			}
+			return nil
+		}); err != nil {
 			return nil, fmt.Errorf("admin centre service principal: %w", err)
 		}
 	} else if err != nil {
 		return nil, err
 	}
-	if len(redirects) == 0 {
+	if !sp.AccountEnabled {
+		if _, err := reg.UpdateServicePrincipal(ctx, sys, sp.ID, func(sp *directory.ServicePrincipal) error {
+			sp.AccountEnabled = true
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	// A first-party client is consented in every tenant: it signs users in
+	// and reads their profile, as Entra's own admin centre does.
+	if err := EnsureConsent(ctx, reg, sys, sp, "openid profile email offline_access User.Read"); err != nil {
+		return nil, fmt.Errorf("admin centre consent: %w", err)
+	}
+	if len(redirects) == 0 || slices.Equal(app.PublicClient.RedirectURIs, redirects) {
 		return app, nil
 	}
-	return st.UpdateApplication(ctx, tenantID, app.ID, func(a *directory.Application) error {
+	return reg.UpdateApplication(ctx, sys, app.ID, func(a *directory.Application) error {
 		a.PublicClient.RedirectURIs = redirects
-		return directory.ValidateApplication(a)
+		return nil
 	})
+}
+
+// EnsureConsent gives client an AllPrincipals grant of scope on Microsoft
+// Graph (adding to an existing grant).
+func EnsureConsent(ctx context.Context, reg *registry.Registry, sys registry.Actor, client *directory.ServicePrincipal, scope string) error {
+	graph, err := reg.Reader().GetServicePrincipalByAppID(ctx, sys.TenantID, directory.GraphAppID)
+	if err != nil {
+		return err
+	}
+	existing, err := reg.Reader().ListPermissionGrants(ctx, sys.TenantID, store.PermissionGrantFilter{ClientID: client.ID,
+		ResourceID: graph.ID, ConsentType: directory.ConsentAllPrincipals})
+	if err != nil {
+		return err
+	}
+	if len(existing) == 0 {
+		_, err = reg.CreatePermissionGrant(ctx, sys, registry.PermissionGrantSpec{ClientID: client.ID, ResourceID: graph.ID,
+			ConsentType: directory.ConsentAllPrincipals, Scope: scope})
+		return err
+	}
+	have := strings.Fields(existing[0].Scope)
+	missing := false
+	for _, s := range strings.Fields(scope) {
+		if !slices.Contains(have, s) {
+			have, missing = append(have, s), true
+		}
+	}
+	if !missing {
+		return nil
+	}
+	_, err = reg.UpdatePermissionGrant(ctx, sys, existing[0].ID, strings.Join(have, " "))
+	return err
 }

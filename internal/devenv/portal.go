@@ -37,7 +37,8 @@ const portalSecretFile = "portal-secret.json"
 // acceptMappedClaims on — and (every start) points its redirect URIs and
 // the demo users' picture URLs at the running listeners.
 func EnsurePortalDemo(ctx context.Context, reg *registry.Registry, dataDir, httpBase string, portalBases []string) (*PortalDemo, error) {
-	st := reg.Store()
+	st := reg.Reader()
+	sys := registry.System(TenantID, "seed")
 	secretPath := filepath.Join(dataDir, portalSecretFile)
 	demo := &PortalDemo{ClientID: PortalClientID}
 	if _, err := st.GetApplication(ctx, TenantID, PortalAppObjectID); errors.Is(err, store.ErrNotFound) {
@@ -66,16 +67,16 @@ func EnsurePortalDemo(ctx context.Context, reg *registry.Registry, dataDir, http
 	for _, base := range portalBases {
 		redirects = append(redirects, base+"/callback", base+"/signed-out")
 	}
-	if _, err := st.UpdateApplication(ctx, TenantID, PortalAppObjectID, func(a *directory.Application) error {
+	if _, err := reg.UpdateApplication(ctx, sys, PortalAppObjectID, func(a *directory.Application) error {
 		a.Web.RedirectURIs = redirects
-		return directory.ValidateApplication(a)
+		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("portal redirect URIs: %w", err)
 	}
 	// The demo pictures are served by Gatehouse itself, so they load
 	// without internet access; the URL follows the listener's port.
 	picture := directory.ExtensionName(PortalClientID, "picture")
-	if _, err := reg.UpdateUser(ctx, TenantID, AdminUserID, func(u *directory.User) error {
+	if _, err := reg.UpdateUser(ctx, sys, AdminUserID, func(u *directory.User) error {
 		if u.Extensions == nil {
 			u.Extensions = map[string]any{}
 		}
@@ -88,19 +89,25 @@ func EnsurePortalDemo(ctx context.Context, reg *registry.Registry, dataDir, http
 }
 
 func seedPortal(ctx context.Context, reg *registry.Registry) (string, error) {
-	app, _, err := reg.RegisterApplication(ctx, TenantID, registry.ApplicationSpec{
+	sys := registry.System(TenantID, "seed")
+	app, sp, err := reg.CreateApplication(ctx, sys, registry.ApplicationSpec{
 		ID: PortalAppObjectID, AppID: PortalClientID, ServicePrincipalID: PortalSPID, DisplayName: PortalAppName,
 		GroupMembershipClaims: directory.GroupClaimsSecurityGroup,
-	})
+	}, nil)
 	if err != nil {
 		return "", err
 	}
-	secret, _, err := reg.AddPassword(ctx, TenantID, app.ID, "gatehouse dev portal", 0)
+	// The demo users sign in to the portal without a consent page: the
+	// seed consents for the organization, as an administrator would.
+	if err := EnsureConsent(ctx, reg, sys, sp, "openid profile email offline_access User.Read"); err != nil {
+		return "", err
+	}
+	secret, _, err := reg.AddPassword(ctx, sys, app.ID, "gatehouse dev portal", 0)
 	if err != nil {
 		return "", err
 	}
 	yes := true
-	if _, err := reg.Store().UpdateApplication(ctx, TenantID, app.ID, func(a *directory.Application) error {
+	if _, err := reg.UpdateApplication(ctx, sys, app.ID, func(a *directory.Application) error {
 		a.API.AcceptMappedClaims = &yes
 		for i := range a.PasswordCredentials {
 			a.PasswordCredentials[i].StartDateTime = a.PasswordCredentials[i].StartDateTime.AddDate(0, 0, -30)
@@ -110,7 +117,7 @@ func seedPortal(ctx context.Context, reg *registry.Registry) (string, error) {
 		return "", err
 	}
 	for _, name := range []string{"default_namespace", "picture"} {
-		if _, err := reg.CreateExtensionProperty(ctx, TenantID, app.ID, registry.ExtensionSpec{Name: name, DataType: "String", TargetObjects: []string{"User"}}); err != nil {
+		if _, err := reg.CreateExtensionProperty(ctx, sys, app.ID, registry.ExtensionSpec{Name: name, DataType: "String", TargetObjects: []string{"User"}}); err != nil {
 			return "", err
 		}
 	}
@@ -119,16 +126,16 @@ func seedPortal(ctx context.Context, reg *registry.Registry) (string, error) {
 			{"Source": "user", "ExtensionID": directory.ExtensionName(PortalClientID, "default_namespace"), "JwtClaimType": "default_namespace"},
 			{"Source": "user", "ExtensionID": directory.ExtensionName(PortalClientID, "picture"), "JwtClaimType": "picture"},
 		}}})
-	p, err := reg.CreatePolicy(ctx, TenantID, directory.PolicyClaimsMapping, registry.PolicySpec{DisplayName: "portal demo claims", Definition: []string{string(def)}})
+	p, err := reg.CreatePolicy(ctx, sys, directory.PolicyClaimsMapping, registry.PolicySpec{DisplayName: "portal demo claims", Definition: []string{string(def)}})
 	if err != nil {
 		return "", err
 	}
-	if err := reg.AssignPolicy(ctx, TenantID, directory.PolicyClaimsMapping, p.ID, PortalSPID, "servicePrincipal"); err != nil {
+	if err := reg.AssignPolicy(ctx, sys, directory.PolicyClaimsMapping, p.ID, PortalSPID, "servicePrincipal"); err != nil {
 		return "", err
 	}
 	ns := directory.ExtensionName(PortalClientID, "default_namespace")
 	for user, value := range map[string]string{AdminUserID: "team-a", DeveloperUserID: "team-b"} {
-		if _, err := reg.UpdateUser(ctx, TenantID, user, func(u *directory.User) error {
+		if _, err := reg.UpdateUser(ctx, sys, user, func(u *directory.User) error {
 			if u.Extensions == nil {
 				u.Extensions = map[string]any{}
 			}

@@ -55,7 +55,7 @@ const secretsFile = "demo-secrets.json"
 // later starts it returns the saved secrets.
 func Seed(ctx context.Context, reg *registry.Registry, dataDir string) (*Secrets, error) {
 	path := filepath.Join(dataDir, secretsFile)
-	if _, err := reg.Store().GetTenant(ctx, TenantID); err == nil {
+	if _, err := reg.Reader().GetTenant(ctx, TenantID); err == nil {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("demo tenant exists but %s is unreadable (start over with --reset): %w", path, err)
@@ -80,7 +80,8 @@ func Seed(ctx context.Context, reg *registry.Registry, dataDir string) (*Secrets
 }
 
 func seed(ctx context.Context, reg *registry.Registry) (*Secrets, error) {
-	if _, err := reg.CreateTenant(ctx, registry.TenantSpec{ID: TenantID, DisplayName: TenantName,
+	sys := registry.System(TenantID, "seed")
+	if _, err := reg.CreateTenant(ctx, sys, registry.TenantSpec{ID: TenantID, DisplayName: TenantName,
 		InitialDomain: TenantDomain, GraphServicePrincipalID: GraphSPID}); err != nil {
 		return nil, err
 	}
@@ -89,22 +90,22 @@ func seed(ctx context.Context, reg *registry.Registry) (*Secrets, error) {
 		role, _ := directory.GraphAppRoleByValue(v)
 		perms = append(perms, directory.ResourceAccess{ID: role.ID, Type: "Role"})
 	}
-	app, _, err := reg.RegisterApplication(ctx, TenantID, registry.ApplicationSpec{
+	app, _, err := reg.CreateApplication(ctx, sys, registry.ApplicationSpec{
 		ID: AppObjectID, AppID: AppClientID, ServicePrincipalID: AppSPID, DisplayName: AppName,
 		WebRedirectURIs:        []string{"http://localhost:8000", "http://localhost:18000"},
 		GroupMembershipClaims:  directory.GroupClaimsSecurityGroup,
 		RequiredResourceAccess: []directory.RequiredResourceAccess{{ResourceAppID: directory.GraphAppID, ResourceAccess: perms}},
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
-	secret, _, err := reg.AddPassword(ctx, TenantID, app.ID, "gatehouse dev", 0)
+	secret, _, err := reg.AddPassword(ctx, sys, app.ID, "gatehouse dev", 0)
 	if err != nil {
 		return nil, err
 	}
 	// The demo secret is valid from 30 days before the seed, so that a
 	// restart with --time-offset (a clock in the past) still accepts it.
-	if _, err := reg.Store().UpdateApplication(ctx, TenantID, app.ID, func(a *directory.Application) error {
+	if _, err := reg.UpdateApplication(ctx, sys, app.ID, func(a *directory.Application) error {
 		for i := range a.PasswordCredentials {
 			a.PasswordCredentials[i].StartDateTime = a.PasswordCredentials[i].StartDateTime.AddDate(0, 0, -30)
 		}
@@ -112,7 +113,7 @@ func seed(ctx context.Context, reg *registry.Registry) (*Secrets, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if _, err := reg.GrantAdminConsent(ctx, TenantID, app.ID); err != nil {
+	if _, err := reg.GrantAdminConsent(ctx, sys, app.ID); err != nil {
 		return nil, err
 	}
 	out := &Secrets{ClientSecret: secret}
@@ -123,21 +124,19 @@ func seed(ctx context.Context, reg *registry.Registry) (*Secrets, error) {
 			Surname: "Wilber", Mail: "alex@" + TenantDomain},
 	} {
 		spec.Password = demoPassword()
-		if _, err := reg.CreateUser(ctx, TenantID, spec); err != nil {
+		if _, err := reg.CreateUser(ctx, sys, spec); err != nil {
 			return nil, err
 		}
 		out.Users = append(out.Users, User{ID: spec.ID, UserPrincipalName: spec.UserPrincipalName,
 			Password: spec.Password, DisplayName: spec.DisplayName})
 	}
-	if _, err := reg.CreateGroup(ctx, TenantID, PlatformGroupID, PlatformGroupName, PlatformGroupName); err != nil {
-		return nil, err
+	for _, g := range [][2]string{{PlatformGroupID, PlatformGroupName}, {DeveloperGroupID, DeveloperGroupName}} {
+		if _, err := reg.CreateGroup(ctx, sys, registry.GroupSpec{ID: g[0], DisplayName: g[1], MailNickname: g[1]}); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := reg.CreateGroup(ctx, TenantID, DeveloperGroupID, DeveloperGroupName, DeveloperGroupName); err != nil {
-		return nil, err
-	}
-	st := reg.Store()
 	for _, m := range [][2]string{{PlatformGroupID, AdminUserID}, {DeveloperGroupID, DeveloperUserID}, {DeveloperGroupID, AdminUserID}} {
-		if err := st.AddGroupMember(ctx, TenantID, m[0], m[1]); err != nil {
+		if err := reg.AddGroupMember(ctx, sys, m[0], m[1]); err != nil {
 			return nil, err
 		}
 	}

@@ -35,6 +35,7 @@ func (a *Application) Clone() *Application {
 	c.PublicClient.RedirectURIs = slices.Clone(a.PublicClient.RedirectURIs)
 	c.API.AcceptMappedClaims = clonePtr(a.API.AcceptMappedClaims)
 	c.API.RequestedAccessTokenVersion = clonePtr(a.API.RequestedAccessTokenVersion)
+	c.API.OAuth2PermissionScopes = slices.Clone(a.API.OAuth2PermissionScopes)
 	c.OptionalClaims = OptionalClaims{
 		IDToken:     cloneOptionalClaims(a.OptionalClaims.IDToken),
 		AccessToken: cloneOptionalClaims(a.OptionalClaims.AccessToken),
@@ -176,4 +177,22 @@ func cloneJSONValue(v any) any {
 		return slices.Clone(v)
 	}
 	return v
+}
+
+// Clone returns a copy of the grant.
+func (g *PermissionGrant) Clone() *PermissionGrant {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	return &c
+}
+
+// Clone returns a copy of the role assignment.
+func (a *RoleAssignment) Clone() *RoleAssignment {
+	if a == nil {
+		return nil
+	}
+	c := *a
+	return &c
 }

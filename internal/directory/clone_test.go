@@ -25,6 +25,8 @@ func TestCloneSharesNothing(t *testing.T) {
 		{"ExtensionProperty", fill(new(ExtensionProperty)), func(v any) any { return v.(*ExtensionProperty).Clone() }},
 		{"Policy", fill(new(Policy)), func(v any) any { return v.(*Policy).Clone() }},
 		{"PolicyAssignment", fill(new(PolicyAssignment)), func(v any) any { return v.(*PolicyAssignment).Clone() }},
+		{"PermissionGrant", fill(new(PermissionGrant)), func(v any) any { return v.(*PermissionGrant).Clone() }},
+		{"RoleAssignment", fill(new(RoleAssignment)), func(v any) any { return v.(*RoleAssignment).Clone() }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,5 +1,7 @@
 package directory
 
+import "strings"
+
 // Microsoft Graph is a first-party resource that exists in every Entra
 // tenant as a service principal with this well-known appId.
 const (
@@ -16,6 +18,10 @@ const (
 	RoleApplicationAdministrator      = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"
 	RoleCloudApplicationAdministrator = "158c047a-c907-4556-b7ef-446551a6b5f7"
 	RoleUserAdministrator             = "fe930be7-5e62-47db-91af-98c3a49a38b1"
+	RolePrivilegedRoleAdministrator   = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+	RoleGroupsAdministrator           = "fdd7a751-b60b-444a-984c-02652fe8fa1c"
+	RoleGlobalReader                  = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+	RoleDirectoryReaders              = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
 )
 
 // GraphAppRoles are Microsoft Graph's application permissions, with the
@@ -36,6 +42,9 @@ var graphAppRoles = []AppRole{
 	graphRole("19dbc75e-c2e2-444c-a770-ec69d8559fc7", "Directory.ReadWrite.All", "Read and write directory data"),
 	graphRole("246dd0d5-5bd0-4def-940b-0421030a5b68", "Policy.Read.All", "Read your organization's policies"),
 	graphRole("be74164b-cff1-491c-8741-e671cb536e13", "Policy.ReadWrite.ApplicationConfiguration", "Read and write your organization's application configuration policies"),
+	graphRole("8e8e4742-1d95-4f68-9d56-6ee75648c72a", "DelegatedPermissionGrant.ReadWrite.All", "Manage all delegated permission grants"),
+	graphRole("483bed4a-2ad3-4361-a73b-c83ccdbdc53c", "RoleManagement.Read.Directory", "Read all directory RBAC settings"),
+	graphRole("9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8", "RoleManagement.ReadWrite.Directory", "Read and write all directory RBAC settings"),
 }
 
 // graphScopes are Microsoft Graph's delegated permissions.
@@ -54,6 +63,9 @@ var graphScopes = []PermissionScope{
 	{ID: "0e263e50-5827-48a4-b97c-d940288653c7", Value: "Directory.AccessAsUser.All", Type: "Admin", IsEnabled: true},
 	{ID: "572fea84-0151-49b2-9301-11cb16974376", Value: "Policy.Read.All", Type: "Admin", IsEnabled: true},
 	{ID: "b27add92-efb2-4f16-84f5-8108ba77985c", Value: "Policy.ReadWrite.ApplicationConfiguration", Type: "Admin", IsEnabled: true},
+	{ID: "41ce6ca6-6826-4807-84f1-1c82854f7ee5", Value: "DelegatedPermissionGrant.ReadWrite.All", Type: "Admin", IsEnabled: true},
+	{ID: "741c54c3-0c1e-44a1-818b-3f97ab4e8c83", Value: "RoleManagement.Read.Directory", Type: "Admin", IsEnabled: true},
+	{ID: "d01b97e9-cbc0-49fe-810a-750afd5527a3", Value: "RoleManagement.ReadWrite.Directory", Type: "Admin", IsEnabled: true},
 }
 
 func graphRole(id, value, name string) AppRole {
@@ -85,6 +97,17 @@ func GraphAppRoleByValue(value string) (AppRole, bool) {
 	return AppRole{}, false
 }
 
+// GraphScopeByValue finds a Graph delegated permission by its value; the
+// zero value when there is none.
+func GraphScopeByValue(value string) PermissionScope {
+	for _, s := range graphScopes {
+		if s.Value == value {
+			return s
+		}
+	}
+	return PermissionScope{}
+}
+
 // NewGraphServicePrincipal returns the built-in Microsoft Graph resource
 // service principal for a tenant, with the given object id.
 func NewGraphServicePrincipal(tenantID, id string) ServicePrincipal {
@@ -99,4 +122,26 @@ func NewGraphServicePrincipal(tenantID, id string) ServicePrincipal {
 		OAuth2PermissionScopes: GraphScopes(),
 		AccountEnabled:         true,
 	}
+}
+
+// AdminCentreAppID is the client id of Gatehouse's admin centre, the same
+// in every tenant. Like the Entra admin centre it is a first-party client:
+// tenant administrators use it but cannot change, delete or re-policy it,
+// so no app administrator can lock the others out (security review S3).
+const AdminCentreAppID = "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a"
+
+// IsFirstPartyApp reports whether appID is a first-party application
+// (Microsoft Graph, the admin centre): its registration and service
+// principal are managed by Gatehouse itself, never through Graph, and no
+// policy may be assigned to them.
+func IsFirstPartyApp(appID string) bool {
+	return strings.EqualFold(appID, GraphAppID) || strings.EqualFold(appID, AdminCentreAppID)
+}
+
+// NormalizeResourceName is the form in which identifier URIs and service
+// principal names are compared and kept unique: lower case, without
+// trailing slashes. Entra matches them case-insensitively and treats
+// "https://api.example" and "https://api.example/" as one resource.
+func NormalizeResourceName(name string) string {
+	return strings.ToLower(strings.TrimRight(strings.TrimSpace(name), "/"))
 }

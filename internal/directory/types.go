@@ -65,6 +65,9 @@ type APIApplication struct {
 	AcceptMappedClaims *bool `json:"acceptMappedClaims"`
 	// RequestedAccessTokenVersion is 1, 2 or nil (= 1).
 	RequestedAccessTokenVersion *int `json:"requestedAccessTokenVersion"`
+	// OAuth2PermissionScopes are the delegated permissions the app's API
+	// exposes ("Expose an API"); its service principal carries a copy.
+	OAuth2PermissionScopes []PermissionScope `json:"oauth2PermissionScopes,omitempty"`
 }
 
 // OptionalClaims lists extra claims per token type.
@@ -123,6 +126,12 @@ type PermissionScope struct {
 	Value     string `json:"value"`
 	Type      string `json:"type"` // "User" or "Admin"
 	IsEnabled bool   `json:"isEnabled"`
+	// The consent texts: what the consent page shows an administrator and
+	// a user.
+	AdminConsentDisplayName string `json:"adminConsentDisplayName,omitempty"`
+	AdminConsentDescription string `json:"adminConsentDescription,omitempty"`
+	UserConsentDisplayName  string `json:"userConsentDisplayName,omitempty"`
+	UserConsentDescription  string `json:"userConsentDescription,omitempty"`
 }
 
 // ServicePrincipal is the tenant-local instance of an application (an
@@ -168,8 +177,14 @@ type User struct {
 	// Extensions holds directory extension values keyed by the full
 	// extension name (extension_{appIdNoDash}_{name}).
 	Extensions map[string]any `json:"extensions,omitempty"`
-	// DirectoryRoles lists role template ids (for example Global Administrator).
+	// DirectoryRoles lists role template ids (for example Global
+	// Administrator) of stores written before roles were assignments; the
+	// registry turns them into RoleAssignment records and clears them.
 	DirectoryRoles []string `json:"directoryRoles,omitempty"`
+	// SignInSessionsValidFrom is when the user's sessions and refresh
+	// tokens were last revoked (revokeSignInSessions, a password reset):
+	// anything issued before it is refused. Zero: never.
+	SignInSessionsValidFrom time.Time `json:"signInSessionsValidFromDateTime,omitzero"`
 }
 
 // Group is a directory group.
@@ -181,5 +196,52 @@ type Group struct {
 	MailNickname    string    `json:"mailNickname"`
 	SecurityEnabled bool      `json:"securityEnabled"`
 	MailEnabled     bool      `json:"mailEnabled"`
-	CreatedAt       time.Time `json:"createdDateTime"`
+	// IsAssignableToRole marks a group that may hold directory roles; it is
+	// set at creation and never changes (Entra).
+	IsAssignableToRole bool      `json:"isAssignableToRole,omitempty"`
+	CreatedAt          time.Time `json:"createdDateTime"`
+}
+
+// Consent types of a delegated permission grant.
+const (
+	// ConsentAllPrincipals is admin consent: the grant applies to every user.
+	ConsentAllPrincipals = "AllPrincipals"
+	// ConsentPrincipal is one user's consent: it applies to that user only.
+	ConsentPrincipal = "Principal"
+)
+
+// PermissionGrant is a delegated permission grant (Graph
+// oAuth2PermissionGrant): the record that a client may act for users
+// (AllPrincipals) or for one user (Principal) with the listed delegated
+// permissions of one resource. Entra decides a token's `scp` from these
+// records, never from what the client's registration declares.
+type PermissionGrant struct {
+	TenantID string `json:"tenantId"`
+	ID       string `json:"id"`
+	// ClientID is the object id of the client's service principal.
+	ClientID    string `json:"clientId"`
+	ConsentType string `json:"consentType"`
+	// PrincipalID is the user's object id for Principal grants, else empty.
+	PrincipalID string `json:"principalId,omitempty"`
+	// ResourceID is the object id of the resource's service principal.
+	ResourceID string `json:"resourceId"`
+	// Scope is the granted permission values, space-separated, as Graph
+	// spells them (the resource's oauth2PermissionScopes values).
+	Scope     string    `json:"scope"`
+	CreatedAt time.Time `json:"createdDateTime"`
+}
+
+// RoleAssignment grants a directory role (Graph unifiedRoleAssignment) to
+// a user, a role-assignable group or a service principal, tenant-wide
+// (directoryScopeId "/").
+type RoleAssignment struct {
+	TenantID string `json:"tenantId"`
+	ID       string `json:"id"`
+	// RoleDefinitionID is the role's template id (RoleGlobalAdministrator…).
+	RoleDefinitionID string `json:"roleDefinitionId"`
+	PrincipalID      string `json:"principalId"`
+	// PrincipalType is User, Group or ServicePrincipal.
+	PrincipalType    string    `json:"principalType"`
+	DirectoryScopeID string    `json:"directoryScopeId"`
+	CreatedAt        time.Time `json:"createdDateTime"`
 }

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -87,6 +88,20 @@ const (
 	MaxDisplayNameLen  = 256
 	MaxIdentifierURIs  = 50
 	MaxPasswordCredLen = 10
+	// Entra's configured-permissions limits (requiredResourceAccess): 50
+	// resource apps and 400 permissions in all ("This configuration
+	// exceeds the global application object limit").
+	MaxRequiredResources   = 50
+	MaxRequiredPermissions = 400
+	// MaxOptionalClaims bounds each token type's optionalClaims list and
+	// MaxExposedScopes api.oauth2PermissionScopes. Entra documents no
+	// number for these; the bounds keep one registration from costing
+	// every token request (security review S4).
+	MaxOptionalClaims = 50
+	MaxExposedScopes  = 100
+	// MaxApplicationBytes bounds an application's stored document, the
+	// analogue of Entra's "global application object limit".
+	MaxApplicationBytes = 64 << 10
 )
 
 // ValidateApplication checks an application before it is stored.
@@ -126,6 +141,17 @@ func ValidateApplication(a *Application) error {
 			p.add(fmt.Sprintf("identifierUris[%d]", i), "%v", err)
 		}
 	}
+	if len(a.RequiredResourceAccess) > MaxRequiredResources {
+		p.add("requiredResourceAccess", "at most %d resource applications", MaxRequiredResources)
+	}
+	perms := 0
+	for _, r := range a.RequiredResourceAccess {
+		perms += len(r.ResourceAccess)
+	}
+	if perms > MaxRequiredPermissions {
+		p.add("requiredResourceAccess", "at most %d permissions in all, not %d: this configuration exceeds the global application object limit", MaxRequiredPermissions, perms)
+		return p.err() // do not list problems of thousands of entries
+	}
 	for i, r := range a.RequiredResourceAccess {
 		if !IsGUID(r.ResourceAppID) {
 			p.add(fmt.Sprintf("requiredResourceAccess[%d].resourceAppId", i), "must be a GUID")
@@ -139,6 +165,13 @@ func ValidateApplication(a *Application) error {
 			}
 		}
 	}
+	for name, list := range map[string][]OptionalClaim{"idToken": a.OptionalClaims.IDToken, "accessToken": a.OptionalClaims.AccessToken, "saml2Token": a.OptionalClaims.Saml2Token} {
+		if len(list) > MaxOptionalClaims {
+			p.add("optionalClaims."+name, "at most %d optional claims", MaxOptionalClaims)
+			return p.err()
+		}
+	}
+	validateExposedScopes(&p, a.API.OAuth2PermissionScopes)
 	for i, c := range a.OptionalClaims.IDToken {
 		if strings.TrimSpace(c.Name) == "" {
 			p.add(fmt.Sprintf("optionalClaims.idToken[%d].name", i), "is required")
@@ -152,7 +185,46 @@ func ValidateApplication(a *Application) error {
 	if len(a.PasswordCredentials) > MaxPasswordCredLen {
 		p.add("passwordCredentials", "at most %d client secrets", MaxPasswordCredLen)
 	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	if b, err := json.Marshal(a); err == nil && len(b) > MaxApplicationBytes {
+		p.add("application", "is %d bytes; at most %d: this configuration exceeds the global application object limit", len(b), MaxApplicationBytes)
+	}
 	return p.err()
+}
+
+// validateExposedScopes checks api.oauth2PermissionScopes: GUID ids and
+// values unique in the list, type User or Admin, values without spaces
+// (scope strings are space-separated).
+func validateExposedScopes(p *problems, scopes []PermissionScope) {
+	if len(scopes) > MaxExposedScopes {
+		p.add("api.oauth2PermissionScopes", "at most %d scopes", MaxExposedScopes)
+		return
+	}
+	ids, values := map[string]bool{}, map[string]bool{}
+	for i, sc := range scopes {
+		f := fmt.Sprintf("api.oauth2PermissionScopes[%d]", i)
+		if !IsGUID(sc.ID) {
+			p.add(f+".id", "must be a GUID")
+		}
+		if ids[strings.ToLower(sc.ID)] {
+			p.add(f+".id", "duplicate id %s", sc.ID)
+		}
+		ids[strings.ToLower(sc.ID)] = true
+		switch {
+		case sc.Value == "" || len(sc.Value) > 120:
+			p.add(f+".value", "must be 1 to 120 characters")
+		case strings.ContainsAny(sc.Value, " \t\r\n\"") || strings.HasPrefix(sc.Value, "."):
+			p.add(f+".value", "%q must not contain spaces or quotes or start with a dot", sc.Value)
+		case values[strings.ToLower(sc.Value)]:
+			p.add(f+".value", "duplicate value %q", sc.Value)
+		}
+		values[strings.ToLower(sc.Value)] = true
+		if sc.Type != "User" && sc.Type != "Admin" {
+			p.add(f+".type", "must be User or Admin")
+		}
+	}
 }
 
 // validateRedirects applies Entra's redirect URI rules: absolute, no
@@ -192,6 +264,10 @@ func ValidateRedirectURI(raw string, public bool) error {
 		if !IsLoopbackHost(u.Hostname()) {
 			return fmt.Errorf("%q: http is allowed only for localhost", raw)
 		}
+	case "javascript", "data", "vbscript", "file", "blob", "about":
+		// A browser runs or reads these locally instead of sending the
+		// code anywhere: never a redirect target (security review).
+		return fmt.Errorf("%q: the %s scheme is not allowed for redirect URIs", raw, u.Scheme)
 	default:
 		if !public {
 			return fmt.Errorf("%q: web redirect URIs must use https (or http for localhost)", raw)

@@ -328,9 +328,16 @@ func TestDoctorGraphDenied(t *testing.T) {
 	app := g.graph("POST", "applications", map[string]any{"displayName": "no-graph",
 		"web": map[string]any{"redirectUris": []string{"http://localhost:8000"}}}, http.StatusCreated)
 	// As on Graph, the service principal is a separate object.
-	g.graph("POST", "servicePrincipals", map[string]any{"appId": app["appId"]}, http.StatusCreated)
+	sp := g.graph("POST", "servicePrincipals", map[string]any{"appId": app["appId"]}, http.StatusCreated)
 	secret := g.graph("POST", "applications/"+app["id"].(string)+"/addPassword",
 		map[string]any{"passwordCredential": map[string]any{"displayName": "doctor test"}}, http.StatusOK)
+	// Users may sign in to it (an administrator consented to sign-in), but
+	// it holds no Graph permission.
+	client, err := g.Registry.Reader().GetServicePrincipal(context.Background(), g.Tenant, sp["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Consent(t, client, "openid profile")
 
 	cfg := g.config(t)
 	cfg.ClientID, cfg.ClientSecret = app["appId"].(string), secret["secretText"].(string)

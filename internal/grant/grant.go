@@ -41,6 +41,8 @@ type AuthRequest struct {
 	CodeChallenge       string            `json:"codeChallenge"`
 	CodeChallengeMethod string            `json:"codeChallengeMethod"`
 	LoginHint           string            `json:"loginHint"`
+	// Prompt is the request's prompt (login, consent, none, …).
+	Prompt string `json:"prompt,omitempty"`
 	Extra               map[string]string `json:"extra,omitempty"`
 	ExpiresAt           time.Time         `json:"expiresAt"`
 }

@@ -3,14 +3,11 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 func renderApplication(a *directory.Application) map[string]any {
@@ -32,7 +29,7 @@ func renderApplication(a *directory.Application) map[string]any {
 		"publicClient": map[string]any{"redirectUris": nonNil(a.PublicClient.RedirectURIs)},
 		"spa":          map[string]any{"redirectUris": []string{}},
 		"api": map[string]any{"acceptMappedClaims": a.API.AcceptMappedClaims, "requestedAccessTokenVersion": a.API.RequestedAccessTokenVersion,
-			"knownClientApplications": []string{}, "oauth2PermissionScopes": []any{}, "preAuthorizedApplications": []any{}},
+			"knownClientApplications": []string{}, "oauth2PermissionScopes": renderScopes(a.API.OAuth2PermissionScopes), "preAuthorizedApplications": []any{}},
 		"optionalClaims":         renderOptionalClaims(a.OptionalClaims),
 		"requiredResourceAccess": nonNilRRA(a.RequiredResourceAccess),
 		"passwordCredentials":    creds, "keyCredentials": []any{}, "appRoles": []any{},
@@ -90,12 +87,12 @@ func nullIfEmpty(s string) any {
 // app resolves the application a path addresses: an object id, or
 // appIDKey+<client id> from applications(appId='…').
 func (s *Server) app(r *request, key string) (*directory.Application, *Error) {
-	st := s.reg.Store()
+	st := s.dir
 	return byKey(r, key, st.GetApplication, st.GetApplicationByAppID)
 }
 
 func (s *Server) listApplications(r *request) *Error {
-	return listEntities(r, "applications", s.reg.Store().ListApplications, renderApplication)
+	return listEntities(r, "applications", s.dir.ListApplications, renderApplication)
 }
 
 func (s *Server) getApplication(r *request) *Error {
@@ -131,11 +128,11 @@ type webPatch struct {
 }
 
 type apiPatch struct {
-	AcceptMappedClaims          nullable[bool]  `json:"acceptMappedClaims"`
-	RequestedAccessTokenVersion nullable[int]   `json:"requestedAccessTokenVersion"`
-	KnownClientApplications     json.RawMessage `json:"knownClientApplications"`
-	OAuth2PermissionScopes      json.RawMessage `json:"oauth2PermissionScopes"`
-	PreAuthorizedApplications   json.RawMessage `json:"preAuthorizedApplications"`
+	AcceptMappedClaims          nullable[bool]               `json:"acceptMappedClaims"`
+	RequestedAccessTokenVersion nullable[int]                `json:"requestedAccessTokenVersion"`
+	KnownClientApplications     json.RawMessage              `json:"knownClientApplications"`
+	OAuth2PermissionScopes      *[]directory.PermissionScope `json:"oauth2PermissionScopes"`
+	PreAuthorizedApplications   json.RawMessage              `json:"preAuthorizedApplications"`
 }
 
 // nullable is a property of a nullable type in a PATCH body: absent (left
@@ -202,7 +199,7 @@ func readApplicationPatch(r *request) (*applicationPatch, *Error) {
 	return p, nil
 }
 
-func (p *applicationPatch) apply(a *directory.Application) {
+func (p *applicationPatch) apply(a *directory.Application) error {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -239,6 +236,9 @@ func (p *applicationPatch) apply(a *directory.Application) {
 		if p.API.RequestedAccessTokenVersion.Set {
 			a.API.RequestedAccessTokenVersion = p.API.RequestedAccessTokenVersion.Value
 		}
+		if p.API.OAuth2PermissionScopes != nil {
+			a.API.OAuth2PermissionScopes = *p.API.OAuth2PermissionScopes
+		}
 	}
 	if p.OptionalClaims != nil {
 		a.OptionalClaims = *p.OptionalClaims
@@ -246,6 +246,7 @@ func (p *applicationPatch) apply(a *directory.Application) {
 	if p.RequiredResourceAccess != nil {
 		a.RequiredResourceAccess = nonNilRRA(*p.RequiredResourceAccess)
 	}
+	return nil
 }
 
 func (s *Server) createApplication(r *request) *Error {
@@ -256,24 +257,11 @@ func (s *Server) createApplication(r *request) *Error {
 	if p.DisplayName == nil {
 		return badRequest("Property 'displayName' is required.")
 	}
-	// Validate the whole object before anything is stored.
-	candidate := &directory.Application{ID: directory.NewID(), AppID: directory.NewID(), SignInAudience: directory.AudienceMyOrg}
-	p.apply(candidate)
-	if err := directory.ValidateApplication(candidate); err != nil {
-		return fromDomain(err, "")
-	}
 	// Graph's POST /applications creates no service principal (the admin
 	// centre does); POST /servicePrincipals {"appId"} creates it.
-	created, _, err := s.reg.RegisterApplication(r.ctx, r.caller.TenantID, registry.ApplicationSpec{DisplayName: *p.DisplayName, NoServicePrincipal: true})
+	a, _, err := s.reg.CreateApplication(r.ctx, r.actor, registry.ApplicationSpec{DisplayName: *p.DisplayName, NoServicePrincipal: true},
+		func(a *directory.Application) error { return p.apply(a) })
 	if err != nil {
-		return fromDomain(err, "")
-	}
-	a, err := s.reg.Store().UpdateApplication(r.ctx, r.caller.TenantID, created.ID, func(a *directory.Application) error {
-		p.apply(a)
-		return directory.ValidateApplication(a)
-	})
-	if err != nil {
-		s.reg.Store().DeleteApplication(r.ctx, r.caller.TenantID, created.ID)
 		return fromDomain(err, "")
 	}
 	return r.writeEntity(http.StatusCreated, "applications/$entity", renderApplication(a))
@@ -288,11 +276,7 @@ func (s *Server) patchApplication(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	_, err := s.reg.Store().UpdateApplication(r.ctx, r.caller.TenantID, a.ID, func(a *directory.Application) error {
-		p.apply(a)
-		return directory.ValidateApplication(a)
-	})
-	if err != nil {
+	if _, err := s.reg.UpdateApplication(r.ctx, r.actor, a.ID, p.apply); err != nil {
 		return fromDomain(err, a.ID)
 	}
 	return r.noContent()
@@ -303,16 +287,7 @@ func (s *Server) deleteApplication(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.Store().DeleteApplication(r.ctx, r.caller.TenantID, a.ID); err != nil {
-		return fromDomain(err, a.ID)
-	}
-	// Entra: deleting an app registration deletes its service principal in
-	// the home tenant too.
-	sp, err := s.reg.Store().GetServicePrincipalByAppID(r.ctx, r.caller.TenantID, a.AppID)
-	if err == nil {
-		err = s.reg.Store().DeleteServicePrincipal(r.ctx, r.caller.TenantID, sp.ID)
-	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.reg.DeleteApplication(r.ctx, r.actor, a.ID); err != nil {
 		return fromDomain(err, a.ID)
 	}
 	return r.noContent()
@@ -343,7 +318,7 @@ func (s *Server) addPassword(r *request) *Error {
 			}
 		}
 	}
-	secret, cred, err := s.reg.AddPassword(r.ctx, r.caller.TenantID, a.ID, name, lifetime)
+	secret, cred, err := s.reg.AddPassword(r.ctx, r.actor, a.ID, name, lifetime)
 	if err != nil {
 		return fromDomain(err, a.ID)
 	}
@@ -363,17 +338,22 @@ func (s *Server) removePassword(r *request) *Error {
 	if raw, ok := props["keyId"]; !ok || json.Unmarshal(raw, &keyID) != nil {
 		return badRequest("Property 'keyId' is required.")
 	}
-	_, err := s.reg.Store().UpdateApplication(r.ctx, r.caller.TenantID, a.ID, func(a *directory.Application) error {
-		for i, c := range a.PasswordCredentials {
-			if strings.EqualFold(c.KeyID, keyID) {
-				a.PasswordCredentials = append(a.PasswordCredentials[:i], a.PasswordCredentials[i+1:]...)
-				return nil
-			}
-		}
-		return store.ErrNotFound
-	})
+	err := s.reg.RemovePassword(r.ctx, r.actor, a.ID, keyID)
 	if err != nil {
 		return fromDomain(err, keyID)
 	}
 	return r.noContent()
+}
+
+// renderScopes renders permissionScope objects with every property Graph
+// has, for api.oauth2PermissionScopes and a service principal's.
+func renderScopes(scopes []directory.PermissionScope) []map[string]any {
+	out := []map[string]any{}
+	for _, sc := range scopes {
+		out = append(out, map[string]any{"id": sc.ID, "value": sc.Value, "type": sc.Type, "isEnabled": sc.IsEnabled,
+			"adminConsentDisplayName": sc.AdminConsentDisplayName, "adminConsentDescription": sc.AdminConsentDescription,
+			"userConsentDisplayName": nullIfEmpty(sc.UserConsentDisplayName), "userConsentDescription": nullIfEmpty(sc.UserConsentDescription),
+			"origin": "Application"})
+	}
+	return out
 }

@@ -59,11 +59,18 @@ func fromDomain(err error, id string) *Error {
 		unk  *registry.UnknownExtensionError
 		bad  *registry.BadRequestError
 		uniq *registry.UniquenessError
+		den  *registry.DeniedError
 		val  *directory.ValidationError
 	)
 	switch {
 	case errors.As(err, &ge):
 		return ge
+	case errors.As(err, &den):
+		return errorf(http.StatusForbidden, codeDenied, "Insufficient privileges to complete the operation. %s", den.Msg)
+	case errors.Is(err, registry.ErrActorInvalid):
+		return errorf(http.StatusUnauthorized, codeInvalidToken, "Access token validation failure. The user or application no longer exists or is disabled.")
+	case errors.As(err, &uniq) && uniq.Property == "servicePrincipalNames", errors.As(err, &uniq) && uniq.Property == "clientId":
+		return errorf(http.StatusConflict, codeNotUnique, "%s", uniq.Msg)
 	case errors.As(err, &unk):
 		return badRequest("%s", unk.Error())
 	case errors.As(err, &bad):

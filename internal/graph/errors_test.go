@@ -125,7 +125,7 @@ func TestBadInput(t *testing.T) {
 		{"PUT application", "PUT", "applications/" + eksObjID, `{"displayName":"x"}`, 405, "Request_MethodNotAllowed", "PUT"},
 		{"DELETE users collection", "DELETE", "users", nil, 405, "Request_MethodNotAllowed", ""},
 		{"GET $ref", "GET", "applications/" + eksObjID + "/tokenLifetimePolicies/$ref", nil, 405, "Request_MethodNotAllowed", ""},
-		{"PATCH service principal", "PATCH", "servicePrincipals/" + eksSPID, `{}`, 405, "Request_MethodNotAllowed", ""},
+		{"PUT service principal", "PUT", "servicePrincipals/" + eksSPID, `{}`, 405, "Request_MethodNotAllowed", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,7 +20,7 @@ func (s *Server) listExtensionProperties(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	list, err := s.reg.Store().ListExtensionProperties(r.ctx, r.caller.TenantID, a.ID)
+	list, err := s.dir.ListExtensionProperties(r.ctx, r.actor.TenantID, a.ID)
 	if err != nil {
 		return fromDomain(err, a.ID)
 	}
@@ -55,7 +55,7 @@ func (s *Server) createExtensionProperty(r *request) *Error {
 			return gerr
 		}
 	}
-	p, err := s.reg.CreateExtensionProperty(r.ctx, r.caller.TenantID, a.ID, spec)
+	p, err := s.reg.CreateExtensionProperty(r.ctx, r.actor, a.ID, spec)
 	if err != nil {
 		return fromDomain(err, a.ID)
 	}
@@ -67,7 +67,7 @@ func (s *Server) getExtensionProperty(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	p, err := s.reg.Store().GetExtensionProperty(r.ctx, r.caller.TenantID, strings.ToLower(r.params[1]))
+	p, err := s.dir.GetExtensionProperty(r.ctx, r.actor.TenantID, strings.ToLower(r.params[1]))
 	if err != nil || p.AppObjectID != a.ID {
 		return notFound(r.params[1])
 	}
@@ -79,7 +79,7 @@ func (s *Server) deleteExtensionProperty(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.DeleteExtensionProperty(r.ctx, r.caller.TenantID, a.ID, strings.ToLower(r.params[1])); err != nil {
+	if err := s.reg.DeleteExtensionProperty(r.ctx, r.actor, a.ID, strings.ToLower(r.params[1])); err != nil {
 		return fromDomain(err, r.params[1])
 	}
 	return r.noContent()
@@ -101,7 +101,7 @@ func (s *Server) availableExtensionProperties(r *request) *Error {
 			return gerr
 		}
 	}
-	list, err := s.reg.Store().ListExtensionProperties(r.ctx, r.caller.TenantID, "")
+	list, err := s.dir.ListExtensionProperties(r.ctx, r.actor.TenantID, "")
 	if err != nil {
 		return fromDomain(err, "")
 	}

@@ -1,23 +1,22 @@
 package graph
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/registry"
 )
 
 func renderGroup(g *directory.Group) map[string]any {
 	return map[string]any{"id": g.ID, "deletedDateTime": nil, "displayName": g.DisplayName, "description": nullIfEmpty(g.Description),
 		"mailNickname": g.MailNickname, "mailEnabled": g.MailEnabled, "securityEnabled": g.SecurityEnabled, "groupTypes": []string{},
-		"createdDateTime": g.CreatedAt.UTC().Format(time.RFC3339)}
+		"createdDateTime": g.CreatedAt.UTC().Format(time.RFC3339), "isAssignableToRole": g.IsAssignableToRole}
 }
 
 func (s *Server) group(r *request, id string) (*directory.Group, *Error) {
-	g, err := s.reg.Store().GetGroup(r.ctx, r.caller.TenantID, strings.ToLower(id))
+	g, err := s.dir.GetGroup(r.ctx, r.actor.TenantID, strings.ToLower(id))
 	if err != nil {
 		return nil, fromDomain(err, id)
 	}
@@ -25,7 +24,7 @@ func (s *Server) group(r *request, id string) (*directory.Group, *Error) {
 }
 
 func (s *Server) listGroups(r *request) *Error {
-	return listEntities(r, "groups", s.reg.Store().ListGroups, renderGroup)
+	return listEntities(r, "groups", s.dir.ListGroups, renderGroup)
 }
 
 func (s *Server) getGroup(r *request) *Error {
@@ -40,7 +39,9 @@ func (s *Server) createGroup(r *request) *Error {
 		MailEnabled     *bool    `json:"mailEnabled"`
 		SecurityEnabled *bool    `json:"securityEnabled"`
 		GroupTypes      []string `json:"groupTypes"`
-		OdataType       string   `json:"@odata.type"`
+		// isAssignableToRole: a group that can hold directory roles.
+		IsAssignableToRole *bool  `json:"isAssignableToRole"`
+		OdataType          string `json:"@odata.type"`
 	}
 	if gerr := r.decodeBody("group", &body); gerr != nil {
 		return gerr
@@ -51,21 +52,14 @@ func (s *Server) createGroup(r *request) *Error {
 	if len(body.GroupTypes) > 0 || *body.MailEnabled {
 		return badRequest("Gatehouse supports security groups only (mailEnabled false, no groupTypes).")
 	}
-	g, err := s.reg.CreateGroup(r.ctx, r.caller.TenantID, "", *body.DisplayName, *body.MailNickname)
+	spec := registry.GroupSpec{DisplayName: *body.DisplayName, MailNickname: *body.MailNickname, SecurityDisabled: !*body.SecurityEnabled,
+		IsAssignableToRole: body.IsAssignableToRole != nil && *body.IsAssignableToRole}
+	if body.Description != nil {
+		spec.Description = *body.Description
+	}
+	g, err := s.reg.CreateGroup(r.ctx, r.actor, spec)
 	if err != nil {
 		return fromDomain(err, "")
-	}
-	if body.Description != nil || !*body.SecurityEnabled {
-		g, err = s.reg.Store().UpdateGroup(r.ctx, r.caller.TenantID, g.ID, func(g *directory.Group) error {
-			if body.Description != nil {
-				g.Description = *body.Description
-			}
-			g.SecurityEnabled = *body.SecurityEnabled
-			return nil
-		})
-		if err != nil {
-			return fromDomain(err, "")
-		}
 	}
 	return r.writeEntity(http.StatusCreated, "groups/$entity", renderGroup(g))
 }
@@ -75,7 +69,7 @@ func (s *Server) deleteGroup(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.Store().DeleteGroup(r.ctx, r.caller.TenantID, g.ID); err != nil {
+	if err := s.reg.DeleteGroup(r.ctx, r.actor, g.ID); err != nil {
 		return fromDomain(err, g.ID)
 	}
 	return r.noContent()
@@ -86,18 +80,18 @@ func (s *Server) listGroupMembers(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	ids, err := s.reg.Store().ListGroupMembers(r.ctx, r.caller.TenantID, g.ID)
+	ids, err := s.dir.ListGroupMembers(r.ctx, r.actor.TenantID, g.ID)
 	if err != nil {
 		return fromDomain(err, g.ID)
 	}
-	st := s.reg.Store()
+	st := s.dir
 	items := []map[string]any{}
 	for _, id := range ids {
-		if u, err := st.GetUser(r.ctx, r.caller.TenantID, id); err == nil {
+		if u, err := st.GetUser(r.ctx, r.actor.TenantID, id); err == nil {
 			items = append(items, withType(renderUser(u, nil, nil), "user"))
-		} else if g, err := st.GetGroup(r.ctx, r.caller.TenantID, id); err == nil {
+		} else if g, err := st.GetGroup(r.ctx, r.actor.TenantID, id); err == nil {
 			items = append(items, withType(renderGroup(g), "group"))
-		} else if sp, err := st.GetServicePrincipal(r.ctx, r.caller.TenantID, id); err == nil {
+		} else if sp, err := st.GetServicePrincipal(r.ctx, r.actor.TenantID, id); err == nil {
 			items = append(items, withType(renderServicePrincipal(sp), "servicePrincipal"))
 		}
 	}
@@ -122,28 +116,24 @@ func (s *Server) addGroupMember(r *request) *Error {
 		return badRequest("A group member must be a directory object, not '%s'.", set)
 	}
 	id = strings.ToLower(id)
-	if !s.directoryObjectExists(r, id) || id == g.ID {
+	if !s.directoryObjectExists(r, id) {
 		return notFound(id)
 	}
-	err := s.reg.Store().AddGroupMember(r.ctx, r.caller.TenantID, g.ID, id)
-	if errors.Is(err, store.ErrConflict) {
-		return badRequest("One or more added object references already exist for the following modified properties: 'members'.")
-	}
-	if err != nil {
+	if err := s.reg.AddGroupMember(r.ctx, r.actor, g.ID, id); err != nil {
 		return fromDomain(err, g.ID)
 	}
 	return r.noContent()
 }
 
 func (s *Server) directoryObjectExists(r *request, id string) bool {
-	st := s.reg.Store()
-	if _, err := st.GetUser(r.ctx, r.caller.TenantID, id); err == nil {
+	st := s.dir
+	if _, err := st.GetUser(r.ctx, r.actor.TenantID, id); err == nil {
 		return true
 	}
-	if _, err := st.GetGroup(r.ctx, r.caller.TenantID, id); err == nil {
+	if _, err := st.GetGroup(r.ctx, r.actor.TenantID, id); err == nil {
 		return true
 	}
-	_, err := st.GetServicePrincipal(r.ctx, r.caller.TenantID, id)
+	_, err := st.GetServicePrincipal(r.ctx, r.actor.TenantID, id)
 	return err == nil
 }
 
@@ -152,7 +142,7 @@ func (s *Server) removeGroupMember(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.Store().RemoveGroupMember(r.ctx, r.caller.TenantID, g.ID, strings.ToLower(r.params[1])); err != nil {
+	if err := s.reg.RemoveGroupMember(r.ctx, r.actor, g.ID, strings.ToLower(r.params[1])); err != nil {
 		return fromDomain(err, r.params[1])
 	}
 	return r.noContent()

@@ -94,7 +94,7 @@ func TestGroupsAndMembers(t *testing.T) {
 	}{
 		{"already a member", graphBase + "/users/" + alexID, 400, "Request_BadRequest"},
 		{"unknown object", graphBase + "/directoryObjects/00000000-0000-4000-8000-000000000abc", 404, "Request_ResourceNotFound"},
-		{"the group itself", graphBase + "/groups/" + gid, 404, "Request_ResourceNotFound"},
+		{"the group itself", graphBase + "/groups/" + gid, 400, "Request_BadRequest"},
 		{"an application is not a directory member", graphBase + "/applications/" + eksObjID, 400, "Request_BadRequest"},
 		{"foreign host", "https://example.com/v1.0/users/" + alexID, 400, "Request_BadRequest"},
 	}

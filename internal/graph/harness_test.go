@@ -155,19 +155,19 @@ func (e *env) registerClient(name string, roles []string, scopeIDs ...string) te
 	if len(access) > 0 {
 		spec.RequiredResourceAccess = []directory.RequiredResourceAccess{{ResourceAppID: directory.GraphAppID, ResourceAccess: access}}
 	}
-	app, sp, err := e.Registry.RegisterApplication(ctx, e.Tenant, spec)
+	app, sp, err := e.Registry.CreateApplication(ctx, e.System(), spec, nil)
 	if err != nil {
 		e.t.Fatalf("register %s: %v", name, err)
 	}
-	secret, _, err := e.Registry.AddPassword(ctx, e.Tenant, app.ID, "test", 0)
+	secret, _, err := e.Registry.AddPassword(ctx, e.System(), app.ID, "test", 0)
 	if err != nil {
 		e.t.Fatalf("add password to %s: %v", name, err)
 	}
-	if len(roles) > 0 {
-		if _, err := e.Registry.GrantAdminConsent(ctx, e.Tenant, app.ID); err != nil {
-			e.t.Fatalf("admin consent for %s: %v", name, err)
-		}
+	// Admin consent for what the app declares, and for signing users in.
+	if _, err := e.Registry.GrantAdminConsent(ctx, e.System(), app.ID); err != nil {
+		e.t.Fatalf("admin consent for %s: %v", name, err)
 	}
+	e.Consent(e.t, sp, "openid profile email offline_access User.Read")
 	return testClient{ObjectID: app.ID, AppID: app.AppID, SPID: sp.ID, Secret: secret}
 }
 

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/registry"
 )
 
 // The admin centre is a Graph client that runs in the same process: every
@@ -17,58 +17,6 @@ import (
 // a first-party client calling Graph with the signed-in user's
 // Directory.AccessAsUser.All, limited by the user's directory roles.
 
-// Operation is a class of Graph calls that share one permission rule; it
-// lets a page decide what to offer before it makes a call.
-type Operation int
-
-// Operations, each the permission of the routes it names in routeTable.
-const (
-	ReadApplications  Operation = iota + 1 // GET applications, servicePrincipals
-	WriteApplications                      // POST/PATCH/DELETE applications, servicePrincipals, policy $refs
-	ReadUsers                              // GET users
-	WriteUsers                             // POST/PATCH/DELETE users
-	ReadGroups                             // GET groups, memberOf
-	WriteGroups                            // POST/DELETE groups
-	WriteGroupMembers                      // POST/DELETE groups/{id}/members/$ref
-	AssignAppRoles                         // servicePrincipals/{id}/appRoleAssignments (admin consent)
-	ReadPolicies                           // GET policies, assigned policies
-	WritePolicies                          // POST/PATCH/DELETE policies
-)
-
-var operations = map[Operation]permission{
-	ReadApplications: permReadApplications, WriteApplications: permWriteApplications,
-	ReadUsers: permReadUsers, WriteUsers: permWriteUsers,
-	ReadGroups: permReadGroups, WriteGroups: permWriteGroups, WriteGroupMembers: permWriteMembers,
-	AssignAppRoles: permAssignAppRoles, ReadPolicies: permReadPolicies, WritePolicies: permWritePolicies,
-}
-
-// firstPartyScopes are the delegated permissions of a first-party client
-// such as the admin centre: full directory access as the user, so that the
-// user's directory roles alone decide what may be changed.
-var firstPartyScopes = []string{"Directory.AccessAsUser.All"}
-
-func firstPartyCaller(u *directory.User) *caller {
-	return &caller{TenantID: u.TenantID, Scopes: firstPartyScopes, User: u}
-}
-
-// Allowed reports whether u, acting through a first-party client, may
-// perform every one of ops: the check Graph applies to a delegated token
-// with Directory.AccessAsUser.All (reads for any user, writes by directory
-// role).
-func Allowed(u *directory.User, ops ...Operation) bool {
-	if u == nil || !u.AccountEnabled {
-		return false
-	}
-	c := firstPartyCaller(u)
-	for _, op := range ops {
-		p, ok := operations[op]
-		if !ok || !c.allowedOne(p) {
-			return false
-		}
-	}
-	return true
-}
-
 // Response is the answer of an in-process call.
 type Response struct {
 	Status int
@@ -76,14 +24,15 @@ type Response struct {
 	Body   []byte
 }
 
-// Do serves one Graph request in process on behalf of u, who must have been
-// signed in and loaded from the directory by the caller (Do does no token
-// authentication). target is the path under /v1.0/ with its query, e.g.
-// "applications/{id}" or "/v1.0/users?$top=5"; body is the JSON body or nil.
+// Do serves one Graph request in process on behalf of a, an actor the
+// caller loaded from the directory (registry.FirstPartyUser for the admin
+// centre: Do does no token authentication). target is the path under
+// /v1.0/ with its query, e.g. "applications/{id}" or "/v1.0/users?$top=5";
+// body is the JSON body or nil. a's Via and Activity reach the audit log.
 // A refused or failed request returns Graph's error (its Message is what
 // Graph would send) and no response.
-func (s *Server) Do(ctx context.Context, u *directory.User, method, target string, body []byte) (*Response, *Error) {
-	if u == nil || !u.AccountEnabled {
+func (s *Server) Do(ctx context.Context, a registry.Actor, method, target string, body []byte) (*Response, *Error) {
+	if a.Kind == registry.ActorUser && (a.User == nil || !a.User.AccountEnabled) {
 		return nil, errorf(http.StatusUnauthorized, codeInvalidToken, "Access token validation failure. The user no longer exists or is disabled.")
 	}
 	if !strings.HasPrefix(target, "/v1.0/") {
@@ -104,12 +53,15 @@ func (s *Server) Do(ctx context.Context, u *directory.User, method, target strin
 	if matched == nil {
 		return nil, s.logInProcess(r, notRouted(r, segs, allowed))
 	}
-	c := firstPartyCaller(u)
-	if !c.allowed(matched.perms...) {
-		return nil, s.logInProcess(r, errDenied)
+	if a.Via == "" {
+		a.Via = "admin centre"
+	}
+	a.Request = method + " " + routeName(matched)
+	if err := s.reg.Authorize(ctx, a, matched.ops...); err != nil {
+		return nil, s.logInProcess(r, fromDomain(err, ""))
 	}
 	rec := &recorder{header: http.Header{}}
-	req := &request{w: rec, r: r, ctx: ctx, caller: c, params: params, base: s.base0}
+	req := &request{w: rec, r: r, ctx: ctx, actor: a, params: params, base: s.base0}
 	if gerr := matched.handle(req); gerr != nil {
 		return nil, s.logInProcess(r, gerr)
 	}

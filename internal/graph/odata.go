@@ -210,7 +210,7 @@ func listEntities[T any](r *request, odataContext string, load func(ctx context.
 	if gerr != nil {
 		return gerr
 	}
-	list, err := load(r.ctx, r.caller.TenantID)
+	list, err := load(r.ctx, r.actor.TenantID)
 	if err != nil {
 		return fromDomain(err, "")
 	}

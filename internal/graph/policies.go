@@ -59,7 +59,7 @@ func parsePolicyBody(r *request, k policyKind) (map[string]bool, registry.Policy
 
 // policy resolves the policy of kind k a path addresses.
 func (s *Server) policy(r *request, k policyKind, id string) (*directory.Policy, *Error) {
-	p, err := s.reg.GetPolicy(r.ctx, r.caller.TenantID, k.kind, strings.ToLower(id))
+	p, err := s.reg.GetPolicy(r.ctx, r.actor.TenantID, k.kind, strings.ToLower(id))
 	if err != nil {
 		return nil, fromDomain(err, id)
 	}
@@ -68,7 +68,7 @@ func (s *Server) policy(r *request, k policyKind, id string) (*directory.Policy,
 
 func (s *Server) listPolicies(k policyKind) handler {
 	load := func(ctx context.Context, tenantID string) ([]*directory.Policy, error) {
-		return s.reg.Store().ListPolicies(ctx, tenantID, k.kind)
+		return s.dir.ListPolicies(ctx, tenantID, k.kind)
 	}
 	return func(r *request) *Error { return listEntities(r, "policies/"+k.set, load, renderPolicy) }
 }
@@ -82,7 +82,7 @@ func (s *Server) createPolicy(k policyKind) handler {
 		if !present["definition"] || !present["displayName"] {
 			return badRequest("Properties 'definition' and 'displayName' are required.")
 		}
-		p, err := s.reg.CreatePolicy(r.ctx, r.caller.TenantID, k.kind, spec)
+		p, err := s.reg.CreatePolicy(r.ctx, r.actor, k.kind, spec)
 		if err != nil {
 			return fromDomain(err, "")
 		}
@@ -101,7 +101,7 @@ func (s *Server) patchPolicy(k policyKind) handler {
 		if gerr != nil {
 			return gerr
 		}
-		err := s.reg.UpdatePolicy(r.ctx, r.caller.TenantID, k.kind, strings.ToLower(r.params[0]), func(cur *registry.PolicySpec) {
+		err := s.reg.UpdatePolicy(r.ctx, r.actor, k.kind, strings.ToLower(r.params[0]), func(cur *registry.PolicySpec) {
 			if present["displayName"] {
 				cur.DisplayName = spec.DisplayName
 			}
@@ -128,7 +128,7 @@ func (s *Server) deletePolicy(k policyKind) handler {
 		if gerr != nil {
 			return gerr
 		}
-		if err := s.reg.Store().DeletePolicy(r.ctx, r.caller.TenantID, p.ID); err != nil {
+		if err := s.reg.DeletePolicy(r.ctx, r.actor, k.kind, p.ID); err != nil {
 			return fromDomain(err, p.ID)
 		}
 		return r.noContent()
@@ -143,7 +143,7 @@ func (s *Server) policyAppliesTo(k policyKind) handler {
 		if gerr != nil {
 			return gerr
 		}
-		as, err := s.reg.Store().ListPolicyAssignmentsByPolicy(r.ctx, r.caller.TenantID, p.ID)
+		as, err := s.dir.ListPolicyAssignmentsByPolicy(r.ctx, r.actor.TenantID, p.ID)
 		if err != nil {
 			return fromDomain(err, p.ID)
 		}
@@ -151,11 +151,11 @@ func (s *Server) policyAppliesTo(k policyKind) handler {
 		for _, a := range as {
 			switch a.ObjectType {
 			case "application":
-				if app, err := s.reg.Store().GetApplication(r.ctx, r.caller.TenantID, a.ObjectID); err == nil {
+				if app, err := s.dir.GetApplication(r.ctx, r.actor.TenantID, a.ObjectID); err == nil {
 					items = append(items, withType(renderApplication(app), "application"))
 				}
 			case "servicePrincipal":
-				if sp, err := s.reg.Store().GetServicePrincipal(r.ctx, r.caller.TenantID, a.ObjectID); err == nil {
+				if sp, err := s.dir.GetServicePrincipal(r.ctx, r.actor.TenantID, a.ObjectID); err == nil {
 					items = append(items, withType(renderServicePrincipal(sp), "servicePrincipal"))
 				}
 			}
@@ -177,7 +177,7 @@ func (s *Server) policyRef(r *request, k policyKind) (string, *Error) {
 }
 
 func (s *Server) listAssigned(r *request, objectID string, k policyKind, odataContext string) *Error {
-	list, err := s.reg.AssignedPolicies(r.ctx, r.caller.TenantID, objectID, k.kind)
+	list, err := s.reg.AssignedPolicies(r.ctx, r.actor.TenantID, objectID, k.kind)
 	if err != nil {
 		return fromDomain(err, objectID)
 	}
@@ -201,7 +201,7 @@ func (s *Server) assignAppTokenLifetimePolicy(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.AssignPolicy(r.ctx, r.caller.TenantID, kindLifetime.kind, id, a.ID, "application"); err != nil {
+	if err := s.reg.AssignPolicy(r.ctx, r.actor, kindLifetime.kind, id, a.ID, "application"); err != nil {
 		return fromDomain(err, id)
 	}
 	return r.noContent()
@@ -212,7 +212,7 @@ func (s *Server) unassignAppTokenLifetimePolicy(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.Store().DeletePolicyAssignment(r.ctx, r.caller.TenantID, strings.ToLower(r.params[1]), a.ID); err != nil {
+	if err := s.reg.UnassignPolicy(r.ctx, r.actor, kindLifetime.kind, strings.ToLower(r.params[1]), a.ID, "application"); err != nil {
 		return fromDomain(err, r.params[1])
 	}
 	return r.noContent()
@@ -243,7 +243,7 @@ func (s *Server) assignSPClaimsMappingPolicy(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.AssignPolicy(r.ctx, r.caller.TenantID, kindClaims.kind, id, sp.ID, "servicePrincipal"); err != nil {
+	if err := s.reg.AssignPolicy(r.ctx, r.actor, kindClaims.kind, id, sp.ID, "servicePrincipal"); err != nil {
 		return fromDomain(err, id)
 	}
 	return r.noContent()
@@ -254,7 +254,7 @@ func (s *Server) unassignSPClaimsMappingPolicy(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if err := s.reg.Store().DeletePolicyAssignment(r.ctx, r.caller.TenantID, strings.ToLower(r.params[1]), sp.ID); err != nil {
+	if err := s.reg.UnassignPolicy(r.ctx, r.actor, kindClaims.kind, strings.ToLower(r.params[1]), sp.ID, "servicePrincipal"); err != nil {
 		return fromDomain(err, r.params[1])
 	}
 	return r.noContent()

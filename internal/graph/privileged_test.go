@@ -14,7 +14,7 @@ import (
 // Administrator by resetting the password, disabling, renaming or deleting.
 func TestPrivilegedAccountsNeedAGlobalAdministrator(t *testing.T) {
 	e := newEnv(t)
-	ua, err := e.Registry.CreateUser(context.Background(), e.Tenant, registry.UserSpec{UserPrincipalName: "ua@contoso.example",
+	ua, err := e.Registry.CreateUser(context.Background(), e.System(), registry.UserSpec{UserPrincipalName: "ua@contoso.example",
 		DisplayName: "User Admin", Password: "Ua-pass-1234", DirectoryRoles: []string{directory.RoleUserAdministrator}})
 	if err != nil {
 		t.Fatal(err)

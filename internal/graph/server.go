@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/keys"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 // Config configures the Graph API.
@@ -26,6 +27,7 @@ type Config struct {
 // Server serves /v1.0/.
 type Server struct {
 	reg    *registry.Registry
+	dir    store.DirectoryReader
 	keys   *keys.Manager
 	log    *slog.Logger
 	clock  func() time.Time
@@ -45,7 +47,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	s := &Server{reg: cfg.Registry, keys: cfg.Keys, log: cfg.Logger, clock: cfg.Clock, bases: map[string]bool{}}
+	s := &Server{reg: cfg.Registry, dir: cfg.Registry.Reader(), keys: cfg.Keys, log: cfg.Logger, clock: cfg.Clock, bases: map[string]bool{}}
 	for _, raw := range cfg.PublicURLs {
 		u, err := url.Parse(raw)
 		if err != nil {
@@ -64,7 +66,7 @@ type request struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	ctx    context.Context
-	caller *caller
+	actor  registry.Actor
 	params []string // path wildcards in order
 	base   string   // this server's base URL, for @odata.context and nextLink
 }
@@ -74,7 +76,7 @@ type handler func(*request) *Error
 type route struct {
 	method  string
 	pattern []string // segments; "*" matches one segment
-	perms   []permission
+	ops     []registry.Operation
 	handle  handler
 }
 
@@ -93,16 +95,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notRouted(r, segs, allowed))
 		return
 	}
-	c, gerr := s.authenticate(r.Context(), r)
+	a, gerr := s.authenticate(r.Context(), r)
 	if gerr != nil {
 		s.writeError(w, r, gerr)
 		return
 	}
-	if !c.allowed(matched.perms...) {
-		s.writeError(w, r, errDenied)
+	a = a.Describe("Graph API", r.Method+" "+routeName(matched), clientIP(r), "")
+	if err := s.reg.Authorize(r.Context(), a, matched.ops...); err != nil {
+		s.writeError(w, r, fromDomain(err, ""))
 		return
 	}
-	req := &request{w: w, r: r, ctx: r.Context(), caller: c, params: params, base: s.baseURL(r)}
+	req := &request{w: w, r: r, ctx: r.Context(), actor: a, params: params, base: s.baseURL(r)}
 	if gerr := matched.handle(req); gerr != nil {
 		s.writeError(w, r, gerr)
 	}
@@ -146,6 +149,10 @@ func (s *Server) baseURL(r *http.Request) string {
 
 var keySegmentRE = regexp.MustCompile(`^(applications|servicePrincipals)\(appId='([^']*)'\)$`)
 
+// roleKeyRE is directoryRoles(roleTemplateId='…'): the template id is the
+// directoryRole's id here.
+var roleKeyRE = regexp.MustCompile(`^directoryRoles\(roleTemplateId='([^']*)'\)$`)
+
 // appIDKey marks a wildcard taken from the key syntax (appId='x'). It
 // contains a slash, which a literal path segment never does, so
 // /applications/appId=x cannot pose as the key syntax.
@@ -158,7 +165,7 @@ func byKey[T any](r *request, key string, byID, byAppID func(ctx context.Context
 	if appID, ok := strings.CutPrefix(key, appIDKey); ok {
 		get, id = byAppID, appID
 	}
-	v, err := get(r.ctx, r.caller.TenantID, strings.ToLower(id))
+	v, err := get(r.ctx, r.actor.TenantID, strings.ToLower(id))
 	if err != nil {
 		var none T
 		return none, fromDomain(err, id)
@@ -182,6 +189,10 @@ func splitPath(p string) ([]string, *Error) {
 		if i == 0 {
 			if m := keySegmentRE.FindStringSubmatch(seg); m != nil {
 				out = append(out, m[1], appIDKey+m[2])
+				continue
+			}
+			if m := roleKeyRE.FindStringSubmatch(seg); m != nil {
+				out = append(out, "directoryRoles", m[1])
 				continue
 			}
 		}
@@ -216,68 +227,115 @@ func lastSegment(segs []string) string {
 	return segs[len(segs)-1]
 }
 
-func r(method, path string, h handler, perms ...permission) route {
-	return route{method: method, pattern: strings.Split(path, "/"), perms: perms, handle: h}
+func r(method, path string, h handler, ops ...registry.Operation) route {
+	return route{method: method, pattern: strings.Split(path, "/"), ops: ops, handle: h}
+}
+
+// routeName is the request line the audit log records: the route's path,
+// with {id} for its wildcards (so no user input is logged).
+func routeName(rt *route) string {
+	segs := make([]string, len(rt.pattern))
+	for i, p := range rt.pattern {
+		if p == "*" {
+			p = "{id}"
+		}
+		segs[i] = p
+	}
+	return "/v1.0/" + strings.Join(segs, "/")
+}
+
+// clientIP is the caller's address, for the audit log.
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndex(host, ":"); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
 }
 
 // routeTable is the whole Graph surface in one screen.
 func (s *Server) routeTable() []route {
 	return []route{
-		r("GET", "applications", s.listApplications, permReadApplications),
-		r("POST", "applications", s.createApplication, permWriteApplications),
-		r("GET", "applications/*", s.getApplication, permReadApplications),
-		r("PATCH", "applications/*", s.patchApplication, permWriteApplications),
-		r("DELETE", "applications/*", s.deleteApplication, permWriteApplications),
-		r("POST", "applications/*/addPassword", s.addPassword, permWriteApplications),
-		r("POST", "applications/*/removePassword", s.removePassword, permWriteApplications),
-		r("GET", "applications/*/extensionProperties", s.listExtensionProperties, permReadApplications),
-		r("POST", "applications/*/extensionProperties", s.createExtensionProperty, permWriteApplications),
-		r("GET", "applications/*/extensionProperties/*", s.getExtensionProperty, permReadApplications),
-		r("DELETE", "applications/*/extensionProperties/*", s.deleteExtensionProperty, permWriteApplications),
-		r("GET", "applications/*/tokenLifetimePolicies", s.listAppTokenLifetimePolicies, permReadApplications, permReadPolicies),
-		r("POST", "applications/*/tokenLifetimePolicies/$ref", s.assignAppTokenLifetimePolicy, permWriteApplications, permReadPolicies),
-		r("DELETE", "applications/*/tokenLifetimePolicies/*/$ref", s.unassignAppTokenLifetimePolicy, permWriteApplications, permReadPolicies),
+		r("GET", "applications", s.listApplications, registry.ReadApplications),
+		r("POST", "applications", s.createApplication, registry.WriteApplications),
+		r("GET", "applications/*", s.getApplication, registry.ReadApplications),
+		r("PATCH", "applications/*", s.patchApplication, registry.WriteApplications),
+		r("DELETE", "applications/*", s.deleteApplication, registry.WriteApplications),
+		r("POST", "applications/*/addPassword", s.addPassword, registry.WriteApplications),
+		r("POST", "applications/*/removePassword", s.removePassword, registry.WriteApplications),
+		r("GET", "applications/*/extensionProperties", s.listExtensionProperties, registry.ReadApplications),
+		r("POST", "applications/*/extensionProperties", s.createExtensionProperty, registry.WriteApplications),
+		r("GET", "applications/*/extensionProperties/*", s.getExtensionProperty, registry.ReadApplications),
+		r("DELETE", "applications/*/extensionProperties/*", s.deleteExtensionProperty, registry.WriteApplications),
+		r("GET", "applications/*/tokenLifetimePolicies", s.listAppTokenLifetimePolicies, registry.ReadApplications, registry.ReadPolicies),
+		r("POST", "applications/*/tokenLifetimePolicies/$ref", s.assignAppTokenLifetimePolicy, registry.WriteApplications, registry.ReadPolicies),
+		r("DELETE", "applications/*/tokenLifetimePolicies/*/$ref", s.unassignAppTokenLifetimePolicy, registry.WriteApplications, registry.ReadPolicies),
 
-		r("POST", "directoryObjects/getAvailableExtensionProperties", s.availableExtensionProperties, permReadApplications),
+		r("POST", "directoryObjects/getAvailableExtensionProperties", s.availableExtensionProperties, registry.ReadApplications),
 
-		r("GET", "servicePrincipals", s.listServicePrincipals, permReadApplications),
-		r("POST", "servicePrincipals", s.createServicePrincipal, permWriteApplications),
-		r("GET", "servicePrincipals/*", s.getServicePrincipal, permReadApplications),
-		r("DELETE", "servicePrincipals/*", s.deleteServicePrincipal, permWriteApplications),
-		r("GET", "servicePrincipals/*/appRoleAssignments", s.listAppRoleAssignments, permReadApplications),
-		r("POST", "servicePrincipals/*/appRoleAssignments", s.createAppRoleAssignment, permAssignAppRoles),
-		r("DELETE", "servicePrincipals/*/appRoleAssignments/*", s.deleteAppRoleAssignment, permAssignAppRoles),
-		r("GET", "servicePrincipals/*/claimsMappingPolicies", s.listSPClaimsMappingPolicies, permReadApplications, permReadPolicies),
-		r("POST", "servicePrincipals/*/claimsMappingPolicies/$ref", s.assignSPClaimsMappingPolicy, permWriteApplications, permReadPolicies),
-		r("DELETE", "servicePrincipals/*/claimsMappingPolicies/*/$ref", s.unassignSPClaimsMappingPolicy, permWriteApplications, permReadPolicies),
-		r("GET", "servicePrincipals/*/tokenLifetimePolicies", s.listSPTokenLifetimePolicies, permReadApplications, permReadPolicies),
+		r("GET", "servicePrincipals", s.listServicePrincipals, registry.ReadApplications),
+		r("POST", "servicePrincipals", s.createServicePrincipal, registry.WriteApplications),
+		r("GET", "servicePrincipals/*", s.getServicePrincipal, registry.ReadApplications),
+		r("PATCH", "servicePrincipals/*", s.patchServicePrincipal, registry.WriteApplications),
+		r("DELETE", "servicePrincipals/*", s.deleteServicePrincipal, registry.WriteApplications),
+		r("GET", "servicePrincipals/*/appRoleAssignedTo", s.listAppRoleAssignedTo, registry.ReadApplications),
+		r("POST", "servicePrincipals/*/appRoleAssignedTo", s.createAppRoleAssignedTo, registry.AssignAppRoles),
+		r("DELETE", "servicePrincipals/*/appRoleAssignedTo/*", s.deleteAppRoleAssignedTo, registry.AssignAppRoles),
+		r("GET", "servicePrincipals/*/oauth2PermissionGrants", s.listServicePrincipalGrants, registry.ReadApplications, registry.ReadPermissionGrants),
+		r("GET", "servicePrincipals/*/appRoleAssignments", s.listAppRoleAssignments, registry.ReadApplications),
+		r("POST", "servicePrincipals/*/appRoleAssignments", s.createAppRoleAssignment, registry.AssignAppRoles),
+		r("DELETE", "servicePrincipals/*/appRoleAssignments/*", s.deleteAppRoleAssignment, registry.AssignAppRoles),
+		r("GET", "servicePrincipals/*/claimsMappingPolicies", s.listSPClaimsMappingPolicies, registry.ReadApplications, registry.ReadPolicies),
+		r("POST", "servicePrincipals/*/claimsMappingPolicies/$ref", s.assignSPClaimsMappingPolicy, registry.WriteApplications, registry.ReadPolicies),
+		r("DELETE", "servicePrincipals/*/claimsMappingPolicies/*/$ref", s.unassignSPClaimsMappingPolicy, registry.WriteApplications, registry.ReadPolicies),
+		r("GET", "servicePrincipals/*/tokenLifetimePolicies", s.listSPTokenLifetimePolicies, registry.ReadApplications, registry.ReadPolicies),
 
-		r("GET", "users", s.listUsers, permReadUsers),
-		r("POST", "users", s.createUser, permWriteUsers),
-		r("GET", "users/*", s.getUser, permReadUsers),
-		r("PATCH", "users/*", s.patchUser, permWriteUsers),
-		r("DELETE", "users/*", s.deleteUser, permWriteUsers),
-		r("GET", "users/*/memberOf", s.listUserMemberOf, permReadUsers, permReadGroups),
+		r("GET", "users", s.listUsers, registry.ReadUsers),
+		r("POST", "users", s.createUser, registry.WriteUsers),
+		r("GET", "users/*", s.getUser, registry.ReadUsers),
+		r("PATCH", "users/*", s.patchUser, registry.WriteUsers),
+		r("DELETE", "users/*", s.deleteUser, registry.DeleteUsers),
+		r("GET", "users/*/memberOf", s.listUserMemberOf, registry.ReadUsers, registry.ReadGroups),
+		r("POST", "users/*/revokeSignInSessions", s.revokeSignInSessions, registry.RevokeSessions),
+		r("GET", "users/*/oauth2PermissionGrants", s.listUserGrants, registry.ReadUsers, registry.ReadPermissionGrants),
 
-		r("GET", "groups", s.listGroups, permReadGroups),
-		r("POST", "groups", s.createGroup, permWriteGroups),
-		r("GET", "groups/*", s.getGroup, permReadGroups),
-		r("DELETE", "groups/*", s.deleteGroup, permWriteGroups),
-		r("GET", "groups/*/members", s.listGroupMembers, permReadGroups),
-		r("POST", "groups/*/members/$ref", s.addGroupMember, permWriteMembers),
-		r("DELETE", "groups/*/members/*/$ref", s.removeGroupMember, permWriteMembers),
+		r("GET", "oauth2PermissionGrants", s.listPermissionGrants, registry.ReadPermissionGrants),
+		r("POST", "oauth2PermissionGrants", s.createPermissionGrant, registry.WritePermissionGrants),
+		r("GET", "oauth2PermissionGrants/*", s.getPermissionGrant, registry.ReadPermissionGrants),
+		r("PATCH", "oauth2PermissionGrants/*", s.patchPermissionGrant, registry.WritePermissionGrants),
+		r("DELETE", "oauth2PermissionGrants/*", s.deletePermissionGrant, registry.WritePermissionGrants),
 
-		r("GET", "policies/tokenLifetimePolicies", s.listPolicies(kindLifetime), permReadPolicies),
-		r("POST", "policies/tokenLifetimePolicies", s.createPolicy(kindLifetime), permWritePolicies),
-		r("GET", "policies/tokenLifetimePolicies/*", s.getPolicy(kindLifetime), permReadPolicies),
-		r("PATCH", "policies/tokenLifetimePolicies/*", s.patchPolicy(kindLifetime), permWritePolicies),
-		r("DELETE", "policies/tokenLifetimePolicies/*", s.deletePolicy(kindLifetime), permWritePolicies),
-		r("GET", "policies/tokenLifetimePolicies/*/appliesTo", s.policyAppliesTo(kindLifetime), permReadPolicies),
-		r("GET", "policies/claimsMappingPolicies", s.listPolicies(kindClaims), permReadPolicies),
-		r("POST", "policies/claimsMappingPolicies", s.createPolicy(kindClaims), permWritePolicies),
-		r("GET", "policies/claimsMappingPolicies/*", s.getPolicy(kindClaims), permReadPolicies),
-		r("PATCH", "policies/claimsMappingPolicies/*", s.patchPolicy(kindClaims), permWritePolicies),
-		r("DELETE", "policies/claimsMappingPolicies/*", s.deletePolicy(kindClaims), permWritePolicies),
-		r("GET", "policies/claimsMappingPolicies/*/appliesTo", s.policyAppliesTo(kindClaims), permReadPolicies),
+		r("GET", "roleManagement/directory/roleDefinitions", s.listRoleDefinitions, registry.ReadRoles),
+		r("GET", "roleManagement/directory/roleDefinitions/*", s.getRoleDefinition, registry.ReadRoles),
+		r("GET", "roleManagement/directory/roleAssignments", s.listRoleAssignments, registry.ReadRoles),
+		r("POST", "roleManagement/directory/roleAssignments", s.createRoleAssignment, registry.WriteRoles),
+		r("GET", "roleManagement/directory/roleAssignments/*", s.getRoleAssignment, registry.ReadRoles),
+		r("DELETE", "roleManagement/directory/roleAssignments/*", s.deleteRoleAssignment, registry.WriteRoles),
+		r("GET", "directoryRoles", s.listDirectoryRoles, registry.ReadRoles),
+		r("GET", "directoryRoles/*", s.getDirectoryRole, registry.ReadRoles),
+		r("GET", "directoryRoles/*/members", s.listDirectoryRoleMembers, registry.ReadRoles),
+		r("POST", "directoryRoles/*/members/$ref", s.addDirectoryRoleMember, registry.WriteRoles),
+		r("DELETE", "directoryRoles/*/members/*/$ref", s.removeDirectoryRoleMember, registry.WriteRoles),
+
+		r("GET", "groups", s.listGroups, registry.ReadGroups),
+		r("POST", "groups", s.createGroup, registry.WriteGroups),
+		r("GET", "groups/*", s.getGroup, registry.ReadGroups),
+		r("DELETE", "groups/*", s.deleteGroup, registry.DeleteGroups),
+		r("GET", "groups/*/members", s.listGroupMembers, registry.ReadGroups),
+		r("POST", "groups/*/members/$ref", s.addGroupMember, registry.WriteGroupMembers),
+		r("DELETE", "groups/*/members/*/$ref", s.removeGroupMember, registry.WriteGroupMembers),
+
+		r("GET", "policies/tokenLifetimePolicies", s.listPolicies(kindLifetime), registry.ReadPolicies),
+		r("POST", "policies/tokenLifetimePolicies", s.createPolicy(kindLifetime), registry.WritePolicies),
+		r("GET", "policies/tokenLifetimePolicies/*", s.getPolicy(kindLifetime), registry.ReadPolicies),
+		r("PATCH", "policies/tokenLifetimePolicies/*", s.patchPolicy(kindLifetime), registry.WritePolicies),
+		r("DELETE", "policies/tokenLifetimePolicies/*", s.deletePolicy(kindLifetime), registry.WritePolicies),
+		r("GET", "policies/tokenLifetimePolicies/*/appliesTo", s.policyAppliesTo(kindLifetime), registry.ReadPolicies),
+		r("GET", "policies/claimsMappingPolicies", s.listPolicies(kindClaims), registry.ReadPolicies),
+		r("POST", "policies/claimsMappingPolicies", s.createPolicy(kindClaims), registry.WritePolicies),
+		r("GET", "policies/claimsMappingPolicies/*", s.getPolicy(kindClaims), registry.ReadPolicies),
+		r("PATCH", "policies/claimsMappingPolicies/*", s.patchPolicy(kindClaims), registry.WritePolicies),
+		r("DELETE", "policies/claimsMappingPolicies/*", s.deletePolicy(kindClaims), registry.WritePolicies),
+		r("GET", "policies/claimsMappingPolicies/*/appliesTo", s.policyAppliesTo(kindClaims), registry.ReadPolicies),
 	}
 }

@@ -2,14 +2,12 @@ package graph
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
-	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 // renderUser renders Graph's user. Without $select, v1.0 returns its
@@ -42,6 +40,7 @@ func renderUserFull(u *directory.User, defined map[string]bool) map[string]any {
 		"jobTitle": nil, "mail": nullIfEmpty(u.Mail), "mobilePhone": nil, "officeLocation": nil, "preferredLanguage": nil,
 		"surname": nullIfEmpty(u.Surname), "userPrincipalName": u.UserPrincipalName, "accountEnabled": u.AccountEnabled,
 		"createdDateTime": u.CreatedAt.UTC().Format(time.RFC3339), "mailNickname": nick, "deletedDateTime": nil,
+		"signInSessionsValidFromDateTime": timeOrNil(u.SignInSessionsValidFrom),
 	}
 	for k, v := range u.Extensions {
 		if defined[strings.ToLower(k)] {
@@ -54,7 +53,7 @@ func renderUserFull(u *directory.User, defined map[string]bool) map[string]any {
 // definedExtensions returns the lower-cased names of the tenant's
 // extension definitions.
 func (s *Server) definedExtensions(r *request) (map[string]bool, *Error) {
-	defs, err := s.reg.Store().ListExtensionProperties(r.ctx, r.caller.TenantID, "")
+	defs, err := s.dir.ListExtensionProperties(r.ctx, r.actor.TenantID, "")
 	if err != nil {
 		return nil, fromDomain(err, "")
 	}
@@ -66,15 +65,15 @@ func (s *Server) definedExtensions(r *request) (map[string]bool, *Error) {
 }
 
 func (s *Server) user(r *request, key string) (*directory.User, *Error) {
-	st := s.reg.Store()
+	st := s.dir
 	var (
 		u   *directory.User
 		err error
 	)
 	if directory.IsGUID(key) {
-		u, err = st.GetUser(r.ctx, r.caller.TenantID, strings.ToLower(key))
+		u, err = st.GetUser(r.ctx, r.actor.TenantID, strings.ToLower(key))
 	} else {
-		u, err = st.GetUserByUPN(r.ctx, r.caller.TenantID, key)
+		u, err = st.GetUserByUPN(r.ctx, r.actor.TenantID, key)
 	}
 	if err != nil {
 		return nil, fromDomain(err, key)
@@ -87,7 +86,7 @@ func (s *Server) listUsers(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	users, err := s.reg.Store().ListUsers(r.ctx, r.caller.TenantID)
+	users, err := s.dir.ListUsers(r.ctx, r.actor.TenantID)
 	if err != nil {
 		return fromDomain(err, "")
 	}
@@ -207,12 +206,12 @@ func (s *Server) createUser(r *request) *Error {
 	if len(missing) > 0 {
 		return badRequest("Property '%s' is required when creating the object.", strings.Join(missing, "', '"))
 	}
-	ext, err := s.reg.ExtensionValues(r.ctx, r.caller.TenantID, "User", p.Extensions)
+	ext, err := s.reg.ExtensionValues(r.ctx, r.actor.TenantID, "User", p.Extensions)
 	if err != nil {
 		return fromDomain(err, "")
 	}
 	spec := registry.UserSpec{UserPrincipalName: *p.UserPrincipalName, DisplayName: *p.DisplayName, Password: *p.Password,
-		AccountDisabled: !*p.AccountEnabled}
+		AccountDisabled: !*p.AccountEnabled, Extensions: ext}
 	if p.GivenName != nil {
 		spec.GivenName = *p.GivenName
 	}
@@ -222,18 +221,9 @@ func (s *Server) createUser(r *request) *Error {
 	if p.Mail != nil {
 		spec.Mail = *p.Mail
 	}
-	u, err := s.reg.CreateUser(r.ctx, r.caller.TenantID, spec)
+	u, err := s.reg.CreateUser(r.ctx, r.actor, spec)
 	if err != nil {
-		return userWriteError(err, "")
-	}
-	if len(ext) > 0 {
-		id := u.ID
-		if u, err = s.reg.UpdateUser(r.ctx, r.caller.TenantID, id, func(u *directory.User) error {
-			setExtensions(u, ext)
-			return nil
-		}); err != nil {
-			return fromDomain(err, id)
-		}
+		return fromDomain(err, "")
 	}
 	return r.writeEntity(http.StatusCreated, "users/$entity", renderUser(u, nil, nil))
 }
@@ -260,10 +250,7 @@ func (s *Server) patchUser(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if gerr := r.caller.mayManage(u, p.Password != nil || p.UserPrincipalName != nil || p.AccountEnabled != nil); gerr != nil {
-		return gerr
-	}
-	ext, err := s.reg.ExtensionValues(r.ctx, r.caller.TenantID, "User", p.Extensions)
+	ext, err := s.reg.ExtensionValues(r.ctx, r.actor.TenantID, "User", p.Extensions)
 	if err != nil {
 		return fromDomain(err, u.ID)
 	}
@@ -276,7 +263,7 @@ func (s *Server) patchUser(r *request) *Error {
 			return fromDomain(err, u.ID)
 		}
 	}
-	_, err = s.reg.UpdateUser(r.ctx, r.caller.TenantID, u.ID, func(u *directory.User) error {
+	_, err = s.reg.UpdateUser(r.ctx, r.actor, u.ID, func(u *directory.User) error {
 		set := func(dst *string, v *string) {
 			if v != nil {
 				*dst = *v
@@ -297,18 +284,9 @@ func (s *Server) patchUser(r *request) *Error {
 		return nil
 	})
 	if err != nil {
-		return userWriteError(err, u.ID)
+		return fromDomain(err, u.ID)
 	}
 	return r.noContent()
-}
-
-// userWriteError maps the error of a user create or update: the one unique
-// key such a write can collide on is userPrincipalName.
-func userWriteError(err error, id string) *Error {
-	if errors.Is(err, store.ErrConflict) {
-		return errorf(http.StatusBadRequest, codeNotUnique, "Another object with the same value for property userPrincipalName already exists.")
-	}
-	return fromDomain(err, id)
 }
 
 func (s *Server) deleteUser(r *request) *Error {
@@ -316,13 +294,23 @@ func (s *Server) deleteUser(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	if gerr := r.caller.mayManage(u, true); gerr != nil {
-		return gerr
-	}
-	if err := s.reg.Store().DeleteUser(r.ctx, r.caller.TenantID, u.ID); err != nil {
+	if err := s.reg.DeleteUser(r.ctx, r.actor, u.ID); err != nil {
 		return fromDomain(err, u.ID)
 	}
 	return r.noContent()
+}
+
+// revokeSignInSessions invalidates the user's sessions and refresh tokens
+// (POST users/{id}/revokeSignInSessions): Graph answers {"value": true}.
+func (s *Server) revokeSignInSessions(r *request) *Error {
+	u, gerr := s.user(r, r.params[0])
+	if gerr != nil {
+		return gerr
+	}
+	if _, err := s.reg.RevokeSignInSessions(r.ctx, r.actor, u.ID); err != nil {
+		return fromDomain(err, u.ID)
+	}
+	return r.writeEntity(http.StatusOK, "Edm.Boolean", map[string]any{"value": true})
 }
 
 func (s *Server) listUserMemberOf(r *request) *Error {
@@ -330,10 +318,17 @@ func (s *Server) listUserMemberOf(r *request) *Error {
 	if gerr != nil {
 		return gerr
 	}
-	groups, err := s.reg.Store().ListMemberOf(r.ctx, r.caller.TenantID, u.ID)
+	groups, err := s.dir.ListMemberOf(r.ctx, r.actor.TenantID, u.ID)
 	if err != nil {
 		return fromDomain(err, u.ID)
 	}
 	memberOf := func(g *directory.Group) map[string]any { return withType(renderGroup(g), "group") }
 	return r.writeCollection("directoryObjects", renderAll(groups, memberOf), q)
+}
+
+func timeOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
 }

@@ -69,22 +69,14 @@ func (s *Server) handleAuthorize(version int) http.HandlerFunc {
 		sess := s.currentSession(r, e.Tenant.ID)
 		prompt := q.Get("prompt")
 		if sess != nil && prompt != "login" && s.sessionMatchesHint(r, sess, areq.LoginHint) {
-			if scopes := s.adminScopes(r, areq); len(scopes) > 0 {
-				if prompt == "none" {
-					s.redirectError(w, r, areq, newError(400, "consent_required", 65001, "The user has not consented to administrator permissions for this application: send an interactive request."))
-					return
-				}
-				s.askConsent(w, r, e, areq, sess, scopes, false)
-				return
-			}
-			s.completeAuthorization(w, r, areq, sess)
+			s.continueAuthorization(w, r, e, areq, sess, prompt, false)
 			return
 		}
 		if prompt == "none" {
 			s.redirectError(w, r, areq, newError(400, "login_required", 50058, "A silent sign-in request was sent but no user is signed in."))
 			return
 		}
-		if err := s.st.CreateAuthRequest(r.Context(), areq); err != nil {
+		if err := s.grants.CreateAuthRequest(r.Context(), areq); err != nil {
 			s.renderErrorPage(w, r, errServerError(err))
 			return
 		}
@@ -103,7 +95,7 @@ func (s *Server) checkClientAndRedirect(r *http.Request, e endpoint, q url.Value
 	if !directory.IsGUID(clientID) {
 		return nil, nil, errClientNotFound(clientID, e.Tenant.ID)
 	}
-	app, err := s.st.GetApplicationByAppID(r.Context(), e.Tenant.ID, clientID)
+	app, err := s.dir.GetApplicationByAppID(r.Context(), e.Tenant.ID, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, errClientNotFound(clientID, e.Tenant.ID)
 	}
@@ -127,7 +119,7 @@ func (s *Server) checkClientAndRedirect(r *http.Request, e endpoint, q url.Value
 		ClientID: app.AppID, RedirectURI: redirect, ResponseMode: q.Get("response_mode"), State: q.Get("state"),
 		Nonce: q.Get("nonce"), Scope: q.Get("scope"), Resource: q.Get("resource"),
 		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
-		LoginHint: q.Get("login_hint"), ExpiresAt: s.now().Add(authRequestLifetime),
+		LoginHint: q.Get("login_hint"), Prompt: q.Get("prompt"), ExpiresAt: s.now().Add(authRequestLifetime),
 	}
 	if areq.ResponseMode == "" {
 		areq.ResponseMode = "query"
@@ -184,14 +176,14 @@ func (s *Server) checkAuthorizeRequest(r *http.Request, e endpoint, app *directo
 // app's service principal has a claims mapping policy but the app does not
 // accept mapped claims (AADSTS50146).
 func (s *Server) checkMappedClaimsAccepted(r *http.Request, app *directory.Application) *Error {
-	if s.policies == nil || (app.API.AcceptMappedClaims != nil && *app.API.AcceptMappedClaims) {
+	if s.pipeline.Policies == nil || (app.API.AcceptMappedClaims != nil && *app.API.AcceptMappedClaims) {
 		return nil
 	}
-	sp, err := s.st.GetServicePrincipalByAppID(r.Context(), app.TenantID, app.AppID)
+	sp, err := s.dir.GetServicePrincipalByAppID(r.Context(), app.TenantID, app.AppID)
 	if err != nil {
 		return nil // the token endpoint reports a missing service principal
 	}
-	cm, err := s.policies.ClaimsMapping(r.Context(), app.TenantID, sp)
+	cm, err := s.pipeline.Policies.ClaimsMapping(r.Context(), app.TenantID, sp)
 	if err != nil {
 		return errServerError(err)
 	}
@@ -218,7 +210,7 @@ func (s *Server) completeAuthorization(w http.ResponseWriter, r *http.Request, a
 		CodeChallenge: areq.CodeChallenge, CodeChallengeMethod: areq.CodeChallengeMethod,
 		AuthTime: sess.AuthTime, ExpiresAt: s.now().Add(authCodeLifetime),
 	}
-	if err := s.st.CreateAuthCode(r.Context(), c); err != nil {
+	if err := s.grants.CreateAuthCode(r.Context(), c); err != nil {
 		s.renderErrorPage(w, r, errServerError(err))
 		return
 	}

@@ -57,7 +57,20 @@ func TestAdminScopesAreNeverGrantedSilently(t *testing.T) {
 	if q := codeFrom(t, resp); q.Get("code") == "" || q.Get("state") != "s2" {
 		t.Fatalf("accept: %v, want a code", q)
 	}
-	if resp, _ := b.Get(conf.AuthCodeURL("s3", oauth2.SetAuthURLParam("prompt", "none"))); codeFrom(t, resp).Get("error") != "consent_required" {
-		t.Fatal("prompt=none with an admin scope did not answer consent_required")
+	// Her acceptance is a record now: the next silent request gets a code.
+	if resp, _ := b.Get(conf.AuthCodeURL("s3", oauth2.SetAuthURLParam("prompt", "none"))); codeFrom(t, resp).Get("code") == "" {
+		t.Fatal("prompt=none after the administrator consented: no code")
+	}
+
+	// A user without an administrative role sees "Need admin approval" and
+	// can only go back; silently, consent_required.
+	alex := testenv.NewBrowser(t)
+	_, page = alex.Get(conf.AuthCodeURL("a1"))
+	resp, page = alex.SignIn(e.Base, page, e.Users[1].UserPrincipalName, e.Users[1].Password)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Need admin approval") || strings.Contains(page, `value="accept"`) {
+		t.Fatalf("non-admin with an admin scope: %d, want the admin approval page without an accept button\n%s", resp.StatusCode, page)
+	}
+	if resp, _ := alex.Get(conf.AuthCodeURL("a2", oauth2.SetAuthURLParam("prompt", "none"))); codeFrom(t, resp).Get("error") != "consent_required" {
+		t.Fatal("prompt=none for a non-admin with an admin scope did not answer consent_required")
 	}
 }

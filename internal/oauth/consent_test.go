@@ -16,8 +16,8 @@ import (
 func TestNoUnconsentedScopesForOtherAPIs(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, _, err := e.Registry.RegisterApplication(ctx, e.Tenant, registry.ApplicationSpec{DisplayName: "victim-api",
-		IdentifierURIs: []string{"api://victim-api"}}); err != nil {
+	if _, _, err := e.Registry.CreateApplication(ctx, e.System(), registry.ApplicationSpec{DisplayName: "victim-api",
+		IdentifierURIs: []string{"api://victim-api"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	user := e.Users[1]

@@ -1,12 +1,14 @@
 package oauth
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/consent"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/grant"
 	"github.com/gatehouse-id/gatehouse/internal/store"
@@ -65,7 +67,7 @@ func (s *Server) handleDeviceCode(version int) http.HandlerFunc {
 		var err error
 		for range 5 { // user codes are short: retry on the rare collision
 			d.UserCode = newUserCode()
-			if err = s.st.CreateDeviceCode(r.Context(), d); !errors.Is(err, store.ErrConflict) {
+			if err = s.grants.CreateDeviceCode(r.Context(), d); !errors.Is(err, store.ErrConflict) {
 				break
 			}
 		}
@@ -118,12 +120,19 @@ func (s *Server) tokenDeviceCode(w http.ResponseWriter, r *http.Request, tr *tok
 		return errMissingParam("device_code")
 	}
 	var pollErr *Error
-	d, err := s.st.UpdateDeviceCode(r.Context(), grant.Hash(code), func(d *grant.DeviceCode) error {
+	d, err := s.grants.UpdateDeviceCode(r.Context(), grant.Hash(code), func(d *grant.DeviceCode) error {
 		if d.ClientID != tr.client.AppID || d.Flow.TenantID != tr.e.Tenant.ID {
 			pollErr = newError(400, "invalid_grant", 70000, "The provided device code was issued to another client.")
 			return pollErr
 		}
-		d.LastPolledAt = s.now()
+		now := s.now()
+		if d.Status == grant.DevicePending && !d.LastPolledAt.IsZero() && now.Sub(d.LastPolledAt) < time.Duration(d.Interval)*time.Second {
+			// RFC 8628 §3.5: a client polling faster than the interval is
+			// told to slow down, and the poll costs no write.
+			pollErr = newError(400, "slow_down", 70016, "OAuth 2.0 device flow error. Polling too fast: wait %d seconds between requests.", d.Interval)
+			return pollErr
+		}
+		d.LastPolledAt = now
 		switch d.Status {
 		case grant.DevicePending:
 			pollErr = newError(400, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
@@ -158,7 +167,7 @@ func (s *Server) tokenDeviceCode(w http.ResponseWriter, r *http.Request, tr *tok
 // pendingDevice finds a pending device code by the code the user typed.
 func (s *Server) pendingDevice(r *http.Request, userCode string) (*grant.DeviceCode, *Error) {
 	var found *grant.DeviceCode
-	_, err := s.st.UpdateDeviceCodeByUserCode(r.Context(), normalizeUserCode(userCode), func(d *grant.DeviceCode) error {
+	_, err := s.grants.UpdateDeviceCodeByUserCode(r.Context(), normalizeUserCode(userCode), func(d *grant.DeviceCode) error {
 		cp := *d
 		found = &cp
 		return errReadOnly
@@ -177,6 +186,11 @@ var errReadOnly = errors.New("read only")
 // devicePage is the data of the device code pages.
 type devicePage struct {
 	Title, TenantName, AppName, UserCode, Username, Error, CSRF string
+	// Permissions are what the device would get; NeedsAdmin that only an
+	// administrator can grant them and this user cannot.
+	Permissions      []permissionView
+	NeedsAdmin       bool
+	CanConsentForOrg bool
 }
 
 func (s *Server) handleDevicePage(w http.ResponseWriter, r *http.Request) {
@@ -202,22 +216,65 @@ func (s *Server) handleDeviceCodeEntry(w http.ResponseWriter, r *http.Request) {
 			Error: oerr.Description, CSRF: s.csrfToken(w, r)})
 		return
 	}
-	t, err := s.st.GetTenant(r.Context(), d.Flow.TenantID)
+	t, err := s.dir.GetTenant(r.Context(), d.Flow.TenantID)
 	if err != nil {
 		s.renderErrorPage(w, r, errServerError(err))
 		return
 	}
-	app := s.appName(r, d.Flow.TenantID, d.ClientID)
 	if sess := s.currentSession(r, d.Flow.TenantID); sess != nil {
-		u, err := s.st.GetUser(r.Context(), sess.TenantID, sess.UserID)
-		if err == nil {
-			s.render(w, http.StatusOK, "device_confirm", devicePage{Title: "Confirm sign-in", TenantName: t.DisplayName,
-				AppName: app, UserCode: d.UserCode, Username: u.UserPrincipalName, CSRF: s.csrfToken(w, r)})
+		if u, err := s.dir.GetUser(r.Context(), sess.TenantID, sess.UserID); err == nil {
+			s.confirmDevice(w, r, d, u)
 			return
 		}
 	}
 	s.renderSignIn(w, r, signInPage{Action: "/" + d.Flow.TenantSegment + "/login", UserCode: d.UserCode,
-		AppName: app, TenantName: t.DisplayName})
+		AppName: s.appName(r, d.Flow.TenantID, d.ClientID), TenantName: t.DisplayName})
+}
+
+// deviceGrant parses a device code's request as its token poll will.
+func (s *Server) deviceGrant(ctx context.Context, d *grant.DeviceCode) (*grantRequest, *Error) {
+	app, err := s.dir.GetApplicationByAppID(ctx, d.Flow.TenantID, d.ClientID)
+	if err != nil {
+		return nil, errClientNotFound(d.ClientID, d.Flow.TenantID)
+	}
+	return s.parseGrantRequest(ctx, d.Flow.TenantID, d.Flow.Version, d.Scope, d.Resource, app)
+}
+
+// confirmDevice shows the confirmation page: the app, the signed-in user
+// and every permission the device would get. Signing in never approves a
+// device by itself (security review F1).
+func (s *Server) confirmDevice(w http.ResponseWriter, r *http.Request, d *grant.DeviceCode, u *directory.User) {
+	t, err := s.dir.GetTenant(r.Context(), d.Flow.TenantID)
+	if err != nil {
+		s.renderErrorPage(w, r, errServerError(err))
+		return
+	}
+	g, oerr := s.deviceGrant(r.Context(), d)
+	if oerr != nil {
+		s.renderErrorPage(w, r, oerr)
+		return
+	}
+	page := devicePage{Title: "Confirm sign-in", TenantName: t.DisplayName, AppName: g.client.DisplayName, UserCode: d.UserCode,
+		Username: u.UserPrincipalName, CSRF: s.csrfToken(w, r)}
+	dec, err := s.decide(r.Context(), g, u)
+	var req *consent.RequiredError
+	switch {
+	case errors.As(err, &req):
+		admin := s.mayConsentForOrganization(r.Context(), u)
+		page.CanConsentForOrg = admin
+		for _, p := range req.Missing {
+			page.Permissions = append(page.Permissions, permissionView{Permission: p})
+			page.NeedsAdmin = page.NeedsAdmin || p.Admin && !admin
+		}
+	case err != nil:
+		s.renderErrorPage(w, r, consentError(err, g.client))
+		return
+	default:
+		for _, p := range grantedPermissions(g, dec) {
+			page.Permissions = append(page.Permissions, permissionView{Permission: p, Granted: true})
+		}
+	}
+	s.render(w, http.StatusOK, "device_confirm", page)
 }
 
 // handleDeviceConfirm records the signed-in user's decision.
@@ -241,17 +298,33 @@ func (s *Server) handleDeviceConfirm(w http.ResponseWriter, r *http.Request) {
 		s.renderErrorPage(w, r, newError(400, "invalid_request", 50058, "You are no longer signed in. Enter the code again."))
 		return
 	}
-	u, err := s.st.GetUser(r.Context(), sess.TenantID, sess.UserID)
+	u, err := s.dir.GetUser(r.Context(), sess.TenantID, sess.UserID)
 	if err != nil {
 		s.renderErrorPage(w, r, errServerError(err))
 		return
 	}
-	s.decideDevice(w, r, d.UserCode, u, sess, form.Get("decision") == "approve")
+	approve := form.Get("decision") == "approve"
+	if approve {
+		g, oerr := s.deviceGrant(r.Context(), d)
+		if oerr != nil {
+			s.renderErrorPage(w, r, oerr)
+			return
+		}
+		if oerr := s.recordConsent(r, g, u, form.Get("on_behalf_of_org") == "1"); oerr != nil {
+			s.renderErrorPage(w, r, oerr)
+			return
+		}
+		if _, err := s.decide(r.Context(), g, u); err != nil {
+			s.renderErrorPage(w, r, consentError(err, g.client))
+			return
+		}
+	}
+	s.decideDevice(w, r, d.UserCode, u, sess, approve)
 }
 
 // decideDevice approves or denies a pending device code for a user.
 func (s *Server) decideDevice(w http.ResponseWriter, r *http.Request, userCode string, u *directory.User, sess *grant.Session, approve bool) {
-	_, err := s.st.UpdateDeviceCodeByUserCode(r.Context(), userCode, func(d *grant.DeviceCode) error {
+	_, err := s.grants.UpdateDeviceCodeByUserCode(r.Context(), userCode, func(d *grant.DeviceCode) error {
 		if d.Status != grant.DevicePending || d.Flow.TenantID != u.TenantID {
 			return errReadOnly
 		}

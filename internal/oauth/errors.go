@@ -15,6 +15,9 @@ type Error struct {
 	Code        string // OAuth error code (invalid_request, invalid_grant, ...)
 	AADSTS      int    // Entra error number
 	Description string // text after "AADSTSnnnnn: "
+	// Suberror is Entra's suberror (consent_required, basic_action, …),
+	// which MSAL reads to decide that the user must interact.
+	Suberror string
 	// Cause is logged, never sent.
 	Cause error
 }
@@ -66,6 +69,7 @@ type errorBody struct {
 	TraceID       string `json:"trace_id"`
 	CorrelationID string `json:"correlation_id"`
 	ErrorURI      string `json:"error_uri,omitempty"`
+	Suberror      string `json:"suberror,omitempty"`
 }
 
 // traceIDs returns the trace id (new) and correlation id (the client's
@@ -93,7 +97,7 @@ func (s *Server) writeJSONError(w http.ResponseWriter, r *http.Request, e *Error
 	body := errorBody{
 		Error: e.Code, Description: e.description(trace, corr, now), ErrorCodes: []int{e.AADSTS},
 		Timestamp: now.UTC().Format("2006-01-02 15:04:05Z"), TraceID: trace, CorrelationID: corr,
-		ErrorURI: s.baseURL(r) + "/error?code=" + fmt.Sprint(e.AADSTS),
+		ErrorURI: s.baseURL(r) + "/error?code=" + fmt.Sprint(e.AADSTS), Suberror: e.Suberror,
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")

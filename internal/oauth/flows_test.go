@@ -281,7 +281,7 @@ func TestDeviceCodeFlow(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	// Entra: the device code flow needs "Allow public client flows".
-	app, _, err := e.Registry.RegisterApplication(ctx, e.Tenant, registry.ApplicationSpec{DisplayName: "cli", IsFallbackPublicClient: true})
+	app, _, err := e.Registry.CreateApplication(ctx, e.System(), registry.ApplicationSpec{DisplayName: "cli", IsFallbackPublicClient: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,9 +308,20 @@ func TestDeviceCodeFlow(t *testing.T) {
 	b := testenv.NewBrowser(t)
 	_, page := b.Get(da.VerificationURI)
 	_, page = b.Submit(e.Base, page, url.Values{"user_code": {strings.ToLower(da.UserCode[:4]) + "-" + da.UserCode[4:]}})
+	// Signing in never approves the device: the confirmation page names the
+	// app and lists what it gets (security review F1).
 	resp, page := b.SignIn(e.Base, page, e.Users[1].UserPrincipalName, e.Users[1].Password)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Are you trying to sign in to cli?") || !strings.Contains(page, "<code>openid</code>") {
+		t.Fatalf("device sign-in: %d, want the confirmation page listing openid\n%s", resp.StatusCode, page)
+	}
+	_, body = e.PostForm(e.TokenURL(2), url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"},
+		"client_id": {app.AppID}, "device_code": {da.DeviceCode}}, nil)
+	if body["error"] != "authorization_pending" && body["error"] != "slow_down" {
+		t.Fatalf("poll after sign-in, before confirming = %v, want the device still pending", body)
+	}
+	resp, page = b.Submit(e.Base, page, url.Values{"decision": {"approve"}})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "signed in") {
-		t.Fatalf("device sign-in: %d\n%s", resp.StatusCode, page)
+		t.Fatalf("device confirm: %d\n%s", resp.StatusCode, page)
 	}
 	tok, err := conf.DeviceAccessToken(ctx, da)
 	if err != nil {

@@ -84,11 +84,11 @@ func (s *Server) handleGroupsOverage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) overageGroups(ctx context.Context, t *directory.Tenant, clientID, userID string) ([]string, *directory.Application, *directory.User, *Error) {
-	client, err := s.st.GetApplicationByAppID(ctx, t.ID, clientID)
+	client, err := s.dir.GetApplicationByAppID(ctx, t.ID, clientID)
 	if err != nil {
 		return nil, nil, nil, errClientNotFound(clientID, t.ID)
 	}
-	u, err := s.st.GetUser(ctx, t.ID, userID)
+	u, err := s.dir.GetUser(ctx, t.ID, userID)
 	if err != nil || !u.AccountEnabled {
 		return nil, nil, nil, newError(400, "invalid_grant", 50034, "The user account does not exist or is disabled.")
 	}
@@ -98,7 +98,7 @@ func (s *Server) overageGroups(ctx context.Context, t *directory.Tenant, clientI
 	}
 	req := &token.Request{Kind: token.IDToken, Tenant: t, Client: client, AudienceApp: client, User: u, Groups: groups}
 	if client.GroupMembershipClaims == directory.GroupClaimsApplicationGroup {
-		sp, err := s.st.GetServicePrincipalByAppID(ctx, t.ID, client.AppID)
+		sp, err := s.dir.GetServicePrincipalByAppID(ctx, t.ID, client.AppID)
 		if err == nil {
 			req.AppGroupIDs, _ = s.reg.AppGroupIDs(ctx, t.ID, sp)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
+	"github.com/gatehouse-id/gatehouse/internal/registry"
 	"github.com/gatehouse-id/gatehouse/internal/testenv"
 	"github.com/gatehouse-id/gatehouse/internal/token"
 )
@@ -23,7 +24,7 @@ func TestGroupsOverage(t *testing.T) {
 	user := e.Users[1]
 	const n = 205
 	for i := range n {
-		g, err := e.Registry.CreateGroup(ctx, e.Tenant, "", fmt.Sprintf("team-%03d", i), fmt.Sprintf("team-%03d", i))
+		g, err := e.Registry.CreateGroup(ctx, e.System(), registry.GroupSpec{DisplayName: fmt.Sprintf("team-%03d", i), MailNickname: fmt.Sprintf("team-%03d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}

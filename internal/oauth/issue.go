@@ -99,10 +99,13 @@ func writeTokenResponse(w http.ResponseWriter, resp *tokenResponse) {
 }
 
 // issueForUser issues the ID, access and refresh tokens of a user grant.
+// Every user flow ends here, and here the consent decision is made: the
+// access token's `scp` is what consent.Decide grants at this moment,
+// whatever the flow asked for before.
 func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*tokenResponse, *Error) {
 	ctx := r.Context()
 	tenant := tr.e.Tenant
-	u, err := s.st.GetUser(ctx, tenant.ID, g.userID)
+	u, err := s.dir.GetUser(ctx, tenant.ID, g.userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newError(400, "invalid_grant", 50034, "The user account does not exist in the '%s' directory.", tenant.ID)
 	}
@@ -112,39 +115,37 @@ func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*
 	if !u.AccountEnabled {
 		return nil, newError(400, "invalid_grant", 50057, "The user account is disabled.")
 	}
+	if oerr := checkNotRevoked(u, g.authTime); oerr != nil {
+		return nil, oerr
+	}
+	req, oerr := s.parseGrantRequest(ctx, tenant.ID, g.flow.Version, g.scope, g.resource, tr.client)
+	if oerr != nil {
+		return nil, oerr
+	}
+	decision, err := s.decide(ctx, req, u)
+	if err != nil {
+		return nil, consentError(err, tr.client)
+	}
 	version := g.flow.Version
-	var sc token.Scope
 	wantID, wantRefresh := true, true
-	requested := g.resource
 	if version == 2 {
-		if sc, err = token.ParseScope(g.scope); err != nil {
-			return nil, scopeError(err)
-		}
-		wantID, wantRefresh = sc.Has("openid"), sc.Has("offline_access")
-		requested = sc.Resource
+		wantID, wantRefresh = slices.Contains(decision.OIDC, "openid"), slices.Contains(decision.OIDC, "offline_access")
 	}
-	resource, oerr := s.resolveResource(ctx, tenant.ID, requested)
-	if oerr != nil {
-		return nil, oerr
-	}
-	scopes, oerr := delegatedScopes(tr.client, resource, sc, requested == "")
-	if oerr != nil {
-		return nil, oerr
-	}
-	base, err := userTokenBase(ctx, s.reg, tenant, tr.client, tr.clientSP, u)
+	resource := req.resource
+	base, err := s.pipeline.UserBase(ctx, tenant, tr.client, tr.clientSP, u)
 	if err != nil {
 		return nil, errServerError(err)
 	}
 	groups := base.Groups
 	base.BaseURL, base.TenantSegment, base.ClientAuth = g.flow.BaseURL, g.flow.TenantSegment, tr.clientAuth
-	base.Nonce, base.SessionID, base.AuthTime, base.Now, base.OIDCScopes = g.nonce, g.sessionID, g.authTime, s.now(), sc.OIDC
+	base.Nonce, base.SessionID, base.AuthTime, base.Now, base.OIDCScopes = g.nonce, g.sessionID, g.authTime, s.now(), decision.OIDC
 	base.IPAddr, base.GroupsOverageEndpoint = clientIP(r), overageEndpoint(g.flow)
 	resp := &tokenResponse{version: version, TokenType: "Bearer"}
 
 	at := base
-	at.Kind, at.Version, at.Scopes = token.AccessToken, resource.AccessTokenVersion(), scopes
+	at.Kind, at.Version, at.Scopes = token.AccessToken, resource.AccessTokenVersion(), decision.Scopes
 	at.AudienceSP, at.AudienceApp = resource.SP, resource.App
-	at.Audience = accessAudience(resource, requested, at.Version)
+	at.Audience = accessAudience(resource, req.requested, at.Version)
 	access, exp, oerr := s.sign(ctx, &at)
 	if oerr != nil {
 		return nil, oerr
@@ -152,17 +153,24 @@ func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*
 	resp.AccessToken, resp.ExpiresOn = access, exp.Unix()
 	resp.ExpiresIn = int64(exp.Sub(s.now()).Round(time.Second) / time.Second)
 	resp.NotBefore = s.now().Unix()
-	resp.Resource = strings.TrimRight(requestedOr(requested, directory.GraphIdentifier), "/")
-	resp.Scope = grantedScope(version, resource, requested, scopes, sc)
+	resp.Resource = strings.TrimRight(requestedOr(req.requested, directory.GraphIdentifier), "/")
+	resp.Scope = grantedScopeString(req, decision)
 
 	if wantID {
 		it := base
 		it.Kind, it.Version, it.Audience = token.IDToken, version, tr.client.AppID
 		it.AudienceApp, it.AudienceSP = tr.client, tr.clientSP
 		if len(groups) > token.MaxGroupsInJWT {
-			// Long enough for any lifetime policy; the endpoint's answer
-			// never outlives five minutes.
-			if it.GroupsOverageAccessToken, err = s.overageAccessToken(g.flow, tr.client, u, s.now().Add(24*time.Hour)); err != nil {
+			// The bearer for the groups endpoint lives as long as the ID
+			// token that carries it (security review F5).
+			if err := s.pipeline.ApplyPolicies(ctx, &it); err != nil {
+				return nil, errServerError(err)
+			}
+			life := it.Lifetime
+			if life <= 0 {
+				life = token.DefaultLifetime
+			}
+			if it.GroupsOverageAccessToken, err = s.overageAccessToken(g.flow, tr.client, u, s.now().Add(life)); err != nil {
 				return nil, errServerError(err)
 			}
 		}
@@ -172,6 +180,9 @@ func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*
 	}
 	if wantRefresh {
 		rt, err := s.newRefreshToken(ctx, tr, g)
+		if errors.Is(err, store.ErrRevoked) {
+			return nil, errRevoked()
+		}
 		if err != nil {
 			return nil, errServerError(err)
 		}
@@ -183,9 +194,24 @@ func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*
 	return resp, nil
 }
 
+// checkNotRevoked refuses a grant that began before the user's sessions
+// were revoked (revokeSignInSessions, a password reset): Entra's
+// AADSTS50173.
+func checkNotRevoked(u *directory.User, authTime time.Time) *Error {
+	if u.SignInSessionsValidFrom.IsZero() || !authTime.Before(u.SignInSessionsValidFrom) {
+		return nil
+	}
+	return newError(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '%s' and the TokensValidFrom date for this user is '%s'.",
+		authTime.UTC().Format(time.RFC3339), u.SignInSessionsValidFrom.UTC().Format(time.RFC3339))
+}
+
+func errRevoked() *Error {
+	return newError(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed.")
+}
+
 // sign applies the audience's policies, builds and signs one token.
 func (s *Server) sign(ctx context.Context, req *token.Request) (string, time.Time, *Error) {
-	if err := applyPolicies(ctx, s.policies, req); err != nil {
+	if err := s.pipeline.ApplyPolicies(ctx, req); err != nil {
 		return "", time.Time{}, errServerError(err)
 	}
 	t, err := token.Build(req)
@@ -224,7 +250,9 @@ func requestedOr(requested, def string) string {
 }
 
 // accessAudience is the `aud` of an access token: v2 tokens always carry the
-// resource's appId; v1 tokens the identifier the client asked for.
+// resource's appId; v1 tokens the resource's canonical identifier: Graph's
+// URL, or the identifier the client used when the resource owns it (names
+// are unique, so it names this resource and no other).
 func accessAudience(res registry.Resource, requested string, version int) string {
 	if version == 2 {
 		return res.SP.AppID
@@ -238,86 +266,8 @@ func accessAudience(res registry.Resource, requested string, version int) string
 	return strings.TrimRight(requested, "/")
 }
 
-// delegatedScopes decides the `scp` of a user access token.
-func delegatedScopes(client *directory.Application, res registry.Resource, sc token.Scope, defaultResource bool) ([]string, *Error) {
-	consented := map[string]bool{}
-	if res.IsGraph() {
-		consented["User.Read"] = true // the permission every registration starts with
-		for _, rra := range client.RequiredResourceAccess {
-			if rra.ResourceAppID != directory.GraphAppID {
-				continue
-			}
-			for _, ra := range rra.ResourceAccess {
-				if ra.Type != "Scope" {
-					continue
-				}
-				for _, ps := range res.SP.OAuth2PermissionScopes {
-					if strings.EqualFold(ps.ID, ra.ID) {
-						consented[ps.Value] = true
-					}
-				}
-			}
-		}
-	}
-	perms := sc.Permissions
-	if defaultResource || slices.Equal(perms, []string{".default"}) {
-		var out []string
-		for _, ps := range res.SP.OAuth2PermissionScopes {
-			if consented[ps.Value] && !isOIDCScope(ps.Value) {
-				out = append(out, ps.Value)
-			}
-		}
-		return out, nil
-	}
-	if !res.IsGraph() {
-		// Gatehouse does not model the scopes other APIs expose or their
-		// consent: an app may ask for its own API's scopes, and for another
-		// API only .default (no scp). Granting any named scope would let an
-		// app mint tokens with permissions nobody consented to.
-		if res.SP.AppID == client.AppID {
-			return perms, nil
-		}
-		return nil, newError(400, "invalid_scope", 650053, "The application '%s' asked for scopes of the resource '%s' that Gatehouse cannot consent to; request '%s/.default'.", client.DisplayName, res.SP.AppID, res.SP.AppID)
-	}
-	var out []string
-	for _, p := range perms {
-		known := false
-		for _, ps := range res.SP.OAuth2PermissionScopes {
-			if strings.EqualFold(ps.Value, p) {
-				known, p = true, ps.Value
-			}
-		}
-		if !known {
-			return nil, newError(400, "invalid_scope", 650053, "The application '%s' asked for scope '%s' that doesn't exist on the resource '%s'.", client.DisplayName, p, res.SP.AppID)
-		}
-		if !consented[p] {
-			return nil, newError(400, "invalid_grant", 65001, "The user or administrator has not consented to use the application with ID '%s' named '%s'. Send an interactive authorization request for this user and resource.", client.AppID, client.DisplayName)
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
-func isOIDCScope(s string) bool {
-	return s == "openid" || s == "profile" || s == "email" || s == "offline_access"
-}
-
-// grantedScope is the response's `scope`: v1 lists bare permissions, v2
-// qualifies them with the resource and adds the OIDC scopes.
-func grantedScope(version int, res registry.Resource, requested string, scopes []string, sc token.Scope) string {
-	if version == 1 {
-		return strings.Join(scopes, " ")
-	}
-	prefix := strings.TrimRight(requestedOr(requested, directory.GraphIdentifier), "/") + "/"
-	var out []string
-	for _, p := range scopes {
-		out = append(out, prefix+p)
-	}
-	out = append(out, sc.OIDC...)
-	return strings.Join(out, " ")
-}
-
-// newRefreshToken stores and returns a refresh token in the grant's family.
+// newRefreshToken stores and returns a refresh token in the grant's family;
+// store.ErrRevoked when the family was revoked meanwhile.
 func (s *Server) newRefreshToken(ctx context.Context, tr *tokenRequest, g userGrant) (string, error) {
 	secret := grant.NewSecret()
 	family := g.familyID
@@ -330,7 +280,7 @@ func (s *Server) newRefreshToken(ctx context.Context, tr *tokenRequest, g userGr
 		SessionID: g.sessionID, Scope: g.scope, Resource: g.resource, AuthTime: g.authTime, IssuedAt: now,
 		ExpiresAt: now.Add(refreshTokenLifetime),
 	}
-	if err := s.st.CreateRefreshToken(ctx, rt); err != nil {
+	if err := s.grants.CreateRefreshToken(ctx, rt); err != nil {
 		return "", err
 	}
 	return secret, nil

@@ -27,15 +27,15 @@ func (s *Server) handleLogout(version int) http.HandlerFunc {
 			s.renderErrorPage(w, r, oerr)
 			return
 		}
-		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if c, err := r.Cookie(cookieName(r, sessionCookie)); err == nil && c.Value != "" {
 			hash := grant.Hash(c.Value)
-			if sess, err := s.st.GetSession(r.Context(), hash); err == nil {
-				n, _ := s.st.DeleteRefreshTokensBySession(r.Context(), sess.ID)
+			if sess, err := s.grants.GetSession(r.Context(), hash); err == nil {
+				n, _ := s.grants.DeleteRefreshTokensBySession(r.Context(), sess.ID)
 				s.log.Info("signed out", "tenant", sess.TenantID, "user", sess.UserID, "refresh_tokens_revoked", n)
 			}
-			s.st.DeleteSession(r.Context(), hash)
+			s.grants.DeleteSession(r.Context(), hash)
 		}
-		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		http.SetCookie(w, &http.Cookie{Name: cookieName(r, sessionCookie), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 			Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 		target := q.Get("post_logout_redirect_uri")
 		if target != "" && s.logoutTargetAllowed(r, e, q.Get("client_id"), target) {
@@ -58,7 +58,7 @@ func (s *Server) logoutTargetAllowed(r *http.Request, e endpoint, clientID, targ
 	if clientID == "" {
 		return false
 	}
-	app, err := s.st.GetApplicationByAppID(r.Context(), e.Tenant.ID, clientID)
+	app, err := s.dir.GetApplicationByAppID(r.Context(), e.Tenant.ID, clientID)
 	if err != nil {
 		return false
 	}

@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -23,18 +22,14 @@ import (
 	"github.com/gatehouse-id/gatehouse/web"
 )
 
-// Policies supplies the per-application token policies (claims mapping and
-// token lifetime). A nil Policies means none are configured.
-type Policies interface {
-	ClaimsMapping(ctx context.Context, tenantID string, sp *directory.ServicePrincipal) (*token.ClaimsMapping, error)
-	TokenLifetime(ctx context.Context, tenantID string, app *directory.Application, sp *directory.ServicePrincipal) (time.Duration, error)
-}
-
 // Config configures the login host.
 type Config struct {
 	Registry *registry.Registry
+	// Grants holds the flows' security state (codes, refresh tokens,
+	// device codes, sessions).
+	Grants   store.Grants
 	Keys     *keys.Manager
-	Policies Policies
+	Policies token.Policies
 	Logger   *slog.Logger
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
@@ -50,9 +45,10 @@ type Config struct {
 // Server serves the login host endpoints.
 type Server struct {
 	reg       *registry.Registry
-	st        store.Store
+	dir       store.DirectoryReader
+	grants    store.Grants
 	keys      *keys.Manager
-	policies  Policies
+	pipeline  *token.Pipeline
 	log       *slog.Logger
 	clock     func() time.Time
 	bases     map[string]string // "scheme://host" lower-cased → as configured
@@ -77,6 +73,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Keys == nil {
 		problems = append(problems, "Keys is required")
+	}
+	if cfg.Grants == nil {
+		problems = append(problems, "Grants is required")
 	}
 	if len(cfg.PublicURLs) == 0 {
 		problems = append(problems, "at least one public URL is required")
@@ -109,7 +108,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	first, _ := url.Parse(cfg.PublicURLs[0])
 	return &Server{
-		reg: cfg.Registry, st: cfg.Registry.Store(), keys: cfg.Keys, policies: cfg.Policies, log: cfg.Logger,
+		reg: cfg.Registry, dir: cfg.Registry.Reader(), grants: cfg.Grants, keys: cfg.Keys,
+		pipeline: &token.Pipeline{Dir: cfg.Registry, Policies: cfg.Policies}, log: cfg.Logger,
 		clock: cfg.Clock, bases: bases, base0: first.Scheme + "://" + first.Host, pages: pages,
 		sessionTT: cfg.SessionLifetime, discovery: map[string][]byte{},
 		passwordChecks: make(chan struct{}, runtime.GOMAXPROCS(0)),

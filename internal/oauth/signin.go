@@ -14,10 +14,20 @@ import (
 
 // Cookie names. The session cookie references a server-side session
 // record; the CSRF cookie is the double-submit token of the sign-in forms.
+// Over https they carry the __Host- prefix (cookieName), which pins them to
+// this origin: no Domain, Secure, Path=/.
 const (
 	sessionCookie = "gatehouse_session"
 	csrfCookie    = "gatehouse_csrf"
 )
+
+// cookieName is a cookie's name on the wire for this request.
+func cookieName(r *http.Request, base string) string {
+	if r.TLS != nil {
+		return "__Host-" + base
+	}
+	return base
+}
 
 type signInPage struct {
 	Title, TenantName, AppName, Action, RequestID, UserCode, Username, Error, CSRF string
@@ -59,18 +69,18 @@ func formActionSource(redirectURI string) string {
 // csrfToken returns the request's CSRF cookie value, setting a new one when
 // there is none.
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 43 {
+	if c, err := r.Cookie(cookieName(r, csrfCookie)); err == nil && len(c.Value) == 43 {
 		return c.Value
 	}
 	v := grant.NewSecret()
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: v, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: cookieName(r, csrfCookie), Value: v, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteStrictMode})
 	return v
 }
 
 // checkCSRF compares the form's token with the cookie in constant time.
 func checkCSRF(r *http.Request, formToken string) bool {
-	c, err := r.Cookie(csrfCookie)
+	c, err := r.Cookie(cookieName(r, csrfCookie))
 	if err != nil || c.Value == "" || formToken == "" {
 		return false
 	}
@@ -79,16 +89,16 @@ func checkCSRF(r *http.Request, formToken string) bool {
 
 // currentSession returns the live sign-in session for the tenant, or nil.
 func (s *Server) currentSession(r *http.Request, tenantID string) *grant.Session {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(cookieName(r, sessionCookie))
 	if err != nil || c.Value == "" {
 		return nil
 	}
-	sess, err := s.st.GetSession(r.Context(), grant.Hash(c.Value))
+	sess, err := s.grants.GetSession(r.Context(), grant.Hash(c.Value))
 	if err != nil || sess.TenantID != tenantID {
 		return nil
 	}
-	u, err := s.st.GetUser(r.Context(), tenantID, sess.UserID)
-	if err != nil || !u.AccountEnabled {
+	u, err := s.dir.GetUser(r.Context(), tenantID, sess.UserID)
+	if err != nil || !u.AccountEnabled || checkNotRevoked(u, sess.AuthTime) != nil {
 		return nil
 	}
 	return sess
@@ -99,7 +109,7 @@ func (s *Server) sessionMatchesHint(r *http.Request, sess *grant.Session, hint s
 	if hint == "" {
 		return true
 	}
-	u, err := s.st.GetUser(r.Context(), sess.TenantID, sess.UserID)
+	u, err := s.dir.GetUser(r.Context(), sess.TenantID, sess.UserID)
 	return err == nil && strings.EqualFold(u.UserPrincipalName, hint)
 }
 
@@ -109,10 +119,10 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *directo
 	now := s.now()
 	sess := &grant.Session{Hash: grant.Hash(secret), ID: directory.NewID(), TenantID: u.TenantID, UserID: u.ID,
 		AuthTime: now, Methods: []string{"pwd"}, ExpiresAt: now.Add(s.sessionTT)}
-	if err := s.st.CreateSession(r.Context(), sess); err != nil {
+	if err := s.grants.CreateSession(r.Context(), sess); err != nil {
 		return nil, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: cookieName(r, sessionCookie), Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt})
 	return sess, nil
 }
@@ -137,7 +147,7 @@ func (s *Server) authenticateUser(r *http.Request, tenantID, username, password 
 	case <-r.Context().Done():
 		return nil, errServerError(r.Context().Err())
 	}
-	u, err := s.st.GetUserByUPN(r.Context(), tenantID, strings.TrimSpace(username))
+	u, err := s.dir.GetUserByUPN(r.Context(), tenantID, strings.TrimSpace(username))
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check so timing does not reveal
 		// which accounts exist.
@@ -184,7 +194,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	var dev *grant.DeviceCode
 	if page.RequestID != "" {
 		var err error
-		areq, err = s.st.GetAuthRequest(r.Context(), page.RequestID)
+		areq, err = s.grants.GetAuthRequest(r.Context(), page.RequestID)
 		if err != nil || areq.Flow.TenantID != e.Tenant.ID {
 			s.renderErrorPage(w, r, newError(400, "invalid_request", 50089, "The sign-in request has expired. Go back to the application and sign in again."))
 			return
@@ -220,21 +230,18 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("user signed in", "tenant", e.Tenant.ID, "user", u.ID)
 	if dev != nil {
-		s.decideDevice(w, r, dev.UserCode, u, sess, true)
+		s.confirmDevice(w, r, dev, u)
 		return
 	}
-	if scopes := s.adminScopes(r, areq); len(scopes) > 0 {
-		s.askConsent(w, r, e, areq, sess, scopes, true)
-		return
+	prompt := areq.Prompt
+	if prompt == "login" {
+		prompt = "" // the sign-in just happened
 	}
-	if err := s.st.DeleteAuthRequest(r.Context(), areq.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.log.Warn("delete auth request", "err", err)
-	}
-	s.completeAuthorization(w, r, areq, sess)
+	s.continueAuthorization(w, r, e, areq, sess, prompt, true)
 }
 
 func (s *Server) appName(r *http.Request, tenantID, appID string) string {
-	if a, err := s.st.GetApplicationByAppID(r.Context(), tenantID, appID); err == nil {
+	if a, err := s.dir.GetApplicationByAppID(r.Context(), tenantID, appID); err == nil {
 		return a.DisplayName
 	}
 	return appID

@@ -110,14 +110,14 @@ func (s *Server) authenticateClient(r *http.Request, e endpoint, form url.Values
 	if !directory.IsGUID(clientID) {
 		return nil, errClientNotFound(clientID, e.Tenant.ID)
 	}
-	app, err := s.st.GetApplicationByAppID(r.Context(), e.Tenant.ID, clientID)
+	app, err := s.dir.GetApplicationByAppID(r.Context(), e.Tenant.ID, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errClientNotFound(clientID, e.Tenant.ID)
 	}
 	if err != nil {
 		return nil, errServerError(err)
 	}
-	sp, err := s.st.GetServicePrincipalByAppID(r.Context(), e.Tenant.ID, clientID)
+	sp, err := s.dir.GetServicePrincipalByAppID(r.Context(), e.Tenant.ID, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newError(400, "unauthorized_client", 7000112, "Application '%s'(%s) has no service principal in this tenant; it cannot sign in.", app.AppID, app.DisplayName)
 	}

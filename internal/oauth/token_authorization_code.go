@@ -26,7 +26,7 @@ func (s *Server) tokenAuthorizationCode(w http.ResponseWriter, r *http.Request, 
 	redirect := tr.form.Get("redirect_uri")
 	verifier := tr.form.Get("code_verifier")
 	var checkErr *Error
-	c, err := s.st.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
+	c, err := s.grants.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
 		if c.UsedAt != nil {
 			return errCodeReused
 		}
@@ -42,7 +42,7 @@ func (s *Server) tokenAuthorizationCode(w http.ResponseWriter, r *http.Request, 
 	case errors.Is(err, errCodeReused):
 		// c is the stored code; revoke what its first redemption issued.
 		if c, gerr := s.reusedCode(r, code); gerr == nil && c.FamilyID != "" {
-			n, derr := s.st.DeleteRefreshFamily(r.Context(), c.FamilyID)
+			n, derr := s.grants.DeleteRefreshFamily(r.Context(), c.FamilyID, s.now().Add(refreshTokenLifetime))
 			s.log.Warn("authorization code reused; refresh tokens revoked", "client_id", c.ClientID, "revoked", n, "err", derr)
 		}
 		return newError(400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.")
@@ -61,7 +61,7 @@ func (s *Server) tokenAuthorizationCode(w http.ResponseWriter, r *http.Request, 
 		// Nothing was issued: give the code back, so a client that retries
 		// (x/oauth2 retries with the other client authentication style)
 		// sees the real error again, not "already redeemed".
-		s.st.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
+		s.grants.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
 			c.UsedAt, c.FamilyID = nil, ""
 			return nil
 		})
@@ -75,7 +75,7 @@ func (s *Server) tokenAuthorizationCode(w http.ResponseWriter, r *http.Request, 
 // reusedCode reads a redeemed code to find its refresh token family.
 func (s *Server) reusedCode(r *http.Request, code string) (*grant.AuthCode, error) {
 	var found *grant.AuthCode
-	_, err := s.st.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
+	_, err := s.grants.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
 		cp := *c
 		found = &cp
 		return errCodeReused // read only: abort the update

@@ -23,7 +23,7 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, tr *tokenR
 		checkErr *Error
 		reused   *grant.RefreshToken
 	)
-	rt, err := s.st.UpdateRefreshToken(r.Context(), grant.Hash(presented), func(t *grant.RefreshToken) error {
+	rt, err := s.grants.UpdateRefreshToken(r.Context(), grant.Hash(presented), func(t *grant.RefreshToken) error {
 		if t.RotatedAt != nil {
 			cp := *t
 			reused = &cp
@@ -39,7 +39,7 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, tr *tokenR
 	})
 	switch {
 	case reused != nil:
-		n, derr := s.st.DeleteRefreshFamily(r.Context(), reused.FamilyID)
+		n, derr := s.grants.DeleteRefreshFamily(r.Context(), reused.FamilyID, s.now().Add(refreshTokenLifetime))
 		s.log.Warn("rotated refresh token reused; family revoked", "client_id", reused.ClientID, "revoked", n, "err", derr)
 		return newError(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.")
 	case checkErr != nil:

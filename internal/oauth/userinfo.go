@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/token"
@@ -42,13 +43,30 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenantID, oid := claims.String("tid"), claims.String("oid")
-	t, err := s.st.GetTenant(r.Context(), tenantID)
+	t, err := s.dir.GetTenant(r.Context(), tenantID)
 	var u *directory.User
 	if err == nil {
-		u, err = s.st.GetUser(r.Context(), tenantID, oid)
+		u, err = s.dir.GetUser(r.Context(), tenantID, oid)
+	}
+	if err == nil && !u.AccountEnabled {
+		err = errors.New("disabled")
 	}
 	if err != nil {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "the token's user no longer exists"})
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "The token's user no longer exists or is disabled."})
+		return
+	}
+	// /{tenant}/openid/userinfo answers only for its own tenant's tokens.
+	if seg := r.PathValue("tenant"); seg != "" {
+		if pt, perr := s.reg.ResolveTenant(r.Context(), seg); perr != nil || pt.ID != t.ID {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "The token was issued by another tenant."})
+			return
+		}
+	}
+	if iat, ok := claims["iat"].(float64); ok && checkNotRevoked(u, time.Unix(int64(iat), 0)) != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "The user's sessions were revoked after the token was issued."})
 		return
 	}
 	client := claims.String("appid")

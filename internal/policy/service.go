@@ -13,11 +13,11 @@ import (
 
 // Service finds and evaluates the policies that apply to a token.
 type Service struct {
-	st store.Directory
+	st store.DirectoryReader
 }
 
-// NewService returns a Service over the store.
-func NewService(st store.Directory) *Service { return &Service{st: st} }
+// NewService returns a Service over the directory.
+func NewService(st store.DirectoryReader) *Service { return &Service{st: st} }
 
 // ClaimsMapping returns the claims mapping policy assigned to the service
 // principal, nil when there is none. Mapped directory extensions whose
@@ -65,7 +65,14 @@ func (s *Service) ClaimsMapping(ctx context.Context, tenantID string, sp *direct
 // application / service principal: a policy assigned to the application,
 // else one assigned to the service principal, else the organisation
 // default; 0 means Entra's default.
+//
+// First-party resources (Microsoft Graph, the admin centre) keep Entra's
+// default: a tenant's policy, organisation default included, must not make
+// Graph tokens outlive the app or grant they came from (security review S6).
 func (s *Service) TokenLifetime(ctx context.Context, tenantID string, app *directory.Application, sp *directory.ServicePrincipal) (time.Duration, error) {
+	if sp != nil && (directory.IsFirstPartyApp(sp.AppID) || sp.AppOwnerOrganizationID != sp.TenantID) {
+		return 0, nil
+	}
 	var objects []string
 	if app != nil {
 		objects = append(objects, app.ID)

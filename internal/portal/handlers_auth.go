@@ -8,11 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse-id/gatehouse/internal/grant"
-	"github.com/gatehouse-id/gatehouse/internal/store"
-	"github.com/gatehouse-id/gatehouse/internal/webui"
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-id/gatehouse/internal/grant"
+	"github.com/gatehouse-id/gatehouse/internal/portal/portalstate"
+	"github.com/gatehouse-id/gatehouse/internal/store"
+	"github.com/gatehouse-id/gatehouse/internal/webui"
 )
 
 // handleSignIn starts the authorization code flow: a login request with
@@ -194,7 +196,7 @@ const (
 // when its ID token is about to expire. A session whose refresh fails is
 // deleted: a stale token is never sent on.
 func (s *Server) currentSession(w http.ResponseWriter, r *http.Request) (*Session, sessionState, error) {
-	sess, hash, err := s.cookies.Session(w, r, sessionCookie, s.st)
+	sess, hash, err := s.cookies.Session(w, r, sessionCookie, portalstate.AppPortal, s.st)
 	switch {
 	case err != nil || hash == "":
 		return nil, noSession, err

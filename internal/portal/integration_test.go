@@ -46,19 +46,20 @@ func newGatehouseEnv(t *testing.T, version int) *gatehouseEnv {
 	g.portalBase = "http://" + g.portalSrv.Listener.Addr().String()
 
 	// Register the portal as an app, as the dev seed will.
-	app, sp, err := g.Registry.RegisterApplication(ctx, g.Tenant, registry.ApplicationSpec{DisplayName: "portal",
-		WebRedirectURIs: []string{g.portalBase + "/callback", g.portalBase + "/signed-out"}})
+	app, sp, err := g.Registry.CreateApplication(ctx, g.System(), registry.ApplicationSpec{DisplayName: "portal",
+		WebRedirectURIs: []string{g.portalBase + "/callback", g.portalBase + "/signed-out"}}, nil)
 	if err != nil {
 		t.Fatalf("register portal app: %v", err)
 	}
 	g.portalClientID, g.portalAppObjectID = app.AppID, app.ID
-	if g.portalSecret, _, err = g.Registry.AddPassword(ctx, g.Tenant, app.ID, "portal", 0); err != nil {
+	g.Consent(t, sp, "openid profile email offline_access User.Read")
+	if g.portalSecret, _, err = g.Registry.AddPassword(ctx, g.System(), app.ID, "portal", 0); err != nil {
 		t.Fatalf("add portal secret: %v", err)
 	}
 	// Directory extensions on the app, values on Adele, a claims mapping
 	// policy on its service principal, and acceptMappedClaims.
 	for _, name := range []string{"default_namespace", "picture"} {
-		if _, err := g.Registry.CreateExtensionProperty(ctx, g.Tenant, app.ID, registry.ExtensionSpec{Name: name, DataType: "String",
+		if _, err := g.Registry.CreateExtensionProperty(ctx, g.System(), app.ID, registry.ExtensionSpec{Name: name, DataType: "String",
 			TargetObjects: []string{"User"}}); err != nil {
 			t.Fatalf("create extension %s: %v", name, err)
 		}
@@ -66,14 +67,14 @@ func newGatehouseEnv(t *testing.T, version int) *gatehouseEnv {
 	g.namespaceExt = directory.ExtensionName(app.AppID, "default_namespace")
 	g.pictureExt = directory.ExtensionName(app.AppID, "picture")
 	g.setExtensions(t, devenv.AdminUserID, "team-a", "https://cdn.example.com/adele.png")
-	pol, err := g.Registry.CreatePolicy(ctx, g.Tenant, directory.PolicyClaimsMapping, registry.PolicySpec{DisplayName: "portal claims",
+	pol, err := g.Registry.CreatePolicy(ctx, g.System(), directory.PolicyClaimsMapping, registry.PolicySpec{DisplayName: "portal claims",
 		Definition: []string{`{"ClaimsMappingPolicy":{"Version":1,"IncludeBasicClaimSet":"true","ClaimsSchema":[` +
 			`{"Source":"user","ExtensionID":"` + g.namespaceExt + `","JwtClaimType":"default_namespace"},` +
 			`{"Source":"user","ExtensionID":"` + g.pictureExt + `","JwtClaimType":"picture"}]}}`}})
 	if err != nil {
 		t.Fatalf("create claims mapping policy: %v", err)
 	}
-	if err := g.Registry.AssignPolicy(ctx, g.Tenant, directory.PolicyClaimsMapping, pol.ID, sp.ID, "servicePrincipal"); err != nil {
+	if err := g.Registry.AssignPolicy(ctx, g.System(), directory.PolicyClaimsMapping, pol.ID, sp.ID, "servicePrincipal"); err != nil {
 		t.Fatalf("assign policy: %v", err)
 	}
 	accept := true
@@ -100,7 +101,7 @@ func newGatehouseEnv(t *testing.T, version int) *gatehouseEnv {
 
 func (g *gatehouseEnv) setExtensions(t *testing.T, userID, namespace, picture string) {
 	t.Helper()
-	if _, err := g.Registry.UpdateUser(context.Background(), g.Tenant, userID, func(u *directory.User) error {
+	if _, err := g.Registry.UpdateUser(context.Background(), g.System(), userID, func(u *directory.User) error {
 		if u.Extensions == nil {
 			u.Extensions = map[string]any{}
 		}

@@ -45,7 +45,7 @@ func NewSession(hash, id, csrf string, t *Tokens, now time.Time, lifetime time.D
 		lifetime = DefaultSessionLifetime
 	}
 	s := &Session{
-		Hash: hash, ID: id, CSRFToken: csrf, Issuer: t.Issuer, Subject: t.Subject,
+		Hash: hash, ID: id, CSRFToken: csrf, Issuer: t.Issuer, Subject: t.Subject, App: portalstate.AppPortal,
 		IDToken: t.IDToken, IDTokenExp: t.IDTokenExp, IDTokenIssuedAt: now,
 		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Profile: t.Profile,
 		AuthenticatedAt: now, ExpiresAt: now.Add(lifetime),

@@ -23,30 +23,42 @@ type ExtensionSpec struct {
 
 // CreateExtensionProperty registers a directory extension on an
 // application. Entra names it extension_{appId without dashes}_{name}.
-func (r *Registry) CreateExtensionProperty(ctx context.Context, tenantID, appObjectID string, spec ExtensionSpec) (*directory.ExtensionProperty, error) {
-	app, err := r.st.GetApplication(ctx, tenantID, appObjectID)
-	if err != nil {
-		return nil, err
-	}
-	if err := directory.ValidateExtensionProperty(spec.Name, spec.DataType, spec.TargetObjects); err != nil {
-		return nil, err
-	}
-	existing, err := r.st.ListExtensionProperties(ctx, tenantID, app.ID)
-	if err != nil {
-		return nil, err
-	}
-	if len(existing) >= directory.MaxExtensionsPerApp {
-		return nil, badRequest("The application %s already has the maximum of %d extension properties.", app.AppID, directory.MaxExtensionsPerApp)
-	}
-	p := &directory.ExtensionProperty{
-		TenantID: tenantID, ID: directory.NewID(), AppObjectID: app.ID, AppDisplayName: app.DisplayName,
-		Name: directory.ExtensionName(app.AppID, spec.Name), DataType: spec.DataType, IsMultiValued: spec.IsMultiValued,
-		TargetObjects: spec.TargetObjects, CreatedAt: r.clock().UTC(),
-	}
-	if err := r.st.CreateExtensionProperty(ctx, p); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return nil, badRequest("An extension property named %s already exists on application %s.", p.Name, app.AppID)
+func (r *Registry) CreateExtensionProperty(ctx context.Context, a Actor, appObjectID string, spec ExtensionSpec) (*directory.ExtensionProperty, error) {
+	var p *directory.ExtensionProperty
+	tgt := store.AuditTarget{ID: appObjectID, Type: "application"}
+	err := r.change(ctx, a, "Update application – extension property added", []store.AuditTarget{tgt}, func() error {
+		if err := check(a, WriteApplications); err != nil {
+			return err
 		}
+		app, err := r.loadApplication(ctx, a, appObjectID)
+		if err != nil {
+			return err
+		}
+		tgt.DisplayName = app.DisplayName
+		if err := directory.ValidateExtensionProperty(spec.Name, spec.DataType, spec.TargetObjects); err != nil {
+			return err
+		}
+		existing, err := r.st.ListExtensionProperties(ctx, a.TenantID, app.ID)
+		if err != nil {
+			return err
+		}
+		if len(existing) >= directory.MaxExtensionsPerApp {
+			return badRequest("The application %s already has the maximum of %d extension properties.", app.AppID, directory.MaxExtensionsPerApp)
+		}
+		p = &directory.ExtensionProperty{
+			TenantID: a.TenantID, ID: directory.NewID(), AppObjectID: app.ID, AppDisplayName: app.DisplayName,
+			Name: directory.ExtensionName(app.AppID, spec.Name), DataType: spec.DataType, IsMultiValued: spec.IsMultiValued,
+			TargetObjects: spec.TargetObjects, CreatedAt: r.now(),
+		}
+		if err := r.st.CreateExtensionProperty(ctx, p); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return badRequest("An extension property named %s already exists on application %s.", p.Name, app.AppID)
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -118,24 +130,26 @@ func (r *Registry) ExtensionValues(ctx context.Context, tenantID, target string,
 	return out, nil
 }
 
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // DeleteExtensionProperty removes a definition. Values stay on objects but
 // are no longer exposed, as in Entra.
-func (r *Registry) DeleteExtensionProperty(ctx context.Context, tenantID, appObjectID, id string) error {
-	p, err := r.st.GetExtensionProperty(ctx, tenantID, id)
-	if err != nil {
-		return err
-	}
-	if p.AppObjectID != appObjectID {
-		return fmt.Errorf("extension property %s of application %s: %w", id, appObjectID, store.ErrNotFound)
-	}
-	return r.st.DeleteExtensionProperty(ctx, tenantID, id)
+func (r *Registry) DeleteExtensionProperty(ctx context.Context, a Actor, appObjectID, id string) error {
+	tgt := store.AuditTarget{ID: appObjectID, Type: "application"}
+	return r.change(ctx, a, "Update application – extension property removed", []store.AuditTarget{tgt}, func() error {
+		if err := check(a, WriteApplications); err != nil {
+			return err
+		}
+		app, err := r.loadApplication(ctx, a, appObjectID)
+		if err != nil {
+			return err
+		}
+		tgt.DisplayName = app.DisplayName
+		p, err := r.st.GetExtensionProperty(ctx, a.TenantID, id)
+		if err != nil {
+			return err
+		}
+		if p.AppObjectID != appObjectID {
+			return fmt.Errorf("extension property %s of application %s: %w", id, appObjectID, store.ErrNotFound)
+		}
+		return r.st.DeleteExtensionProperty(ctx, a.TenantID, id)
+	})
 }

@@ -41,54 +41,28 @@ func (r Resource) AccessTokenVersion() int {
 }
 
 // ResolveResource finds the resource a scope or `resource` parameter names:
-// an appId, a servicePrincipalName or an App ID URI of an application in
-// the tenant.
+// an appId, or a name an application owns (an identifierUris entry or a
+// servicePrincipalNames entry: https://graph.microsoft.com,
+// https://canary.graph.microsoft.com and Graph's appId all name Graph).
+// Names are unique per tenant, so the answer never depends on list order,
+// and the lookup is one indexed read.
 func (r *Registry) ResolveResource(ctx context.Context, tenantID, identifier string) (Resource, error) {
-	id := strings.TrimRight(identifier, "/")
+	id := directory.NormalizeResourceName(identifier)
 	if id == "" {
 		return Resource{}, fmt.Errorf("empty resource: %w", store.ErrNotFound)
 	}
-	if directory.IsGUID(id) {
-		sp, err := r.st.GetServicePrincipalByAppID(ctx, tenantID, strings.ToLower(id))
-		if err != nil {
-			return Resource{}, err
+	appID := id
+	if !directory.IsGUID(id) {
+		var err error
+		if appID, err = r.st.ResourceOwner(ctx, tenantID, id); err != nil {
+			return Resource{}, fmt.Errorf("resource %q: %w", identifier, err)
 		}
-		return r.withApp(ctx, sp)
 	}
-	if strings.EqualFold(id, directory.GraphIdentifier) {
-		sp, err := r.st.GetServicePrincipalByAppID(ctx, tenantID, directory.GraphAppID)
-		if err != nil {
-			return Resource{}, err
-		}
-		return Resource{SP: sp}, nil
-	}
-	sps, err := r.st.ListServicePrincipals(ctx, tenantID)
+	sp, err := r.st.GetServicePrincipalByAppID(ctx, tenantID, appID)
 	if err != nil {
-		return Resource{}, err
+		return Resource{}, fmt.Errorf("resource %q: %w", identifier, err)
 	}
-	for _, sp := range sps {
-		for _, n := range sp.ServicePrincipalNames {
-			if strings.EqualFold(strings.TrimRight(n, "/"), id) {
-				return r.withApp(ctx, sp)
-			}
-		}
-	}
-	apps, err := r.st.ListApplications(ctx, tenantID)
-	if err != nil {
-		return Resource{}, err
-	}
-	for _, a := range apps {
-		for _, u := range a.IdentifierURIs {
-			if strings.EqualFold(strings.TrimRight(u, "/"), id) {
-				sp, err := r.st.GetServicePrincipalByAppID(ctx, tenantID, a.AppID)
-				if err != nil {
-					return Resource{}, err
-				}
-				return Resource{SP: sp, App: a}, nil
-			}
-		}
-	}
-	return Resource{}, fmt.Errorf("resource %q: %w", identifier, store.ErrNotFound)
+	return r.withApp(ctx, sp)
 }
 
 func (r *Registry) withApp(ctx context.Context, sp *directory.ServicePrincipal) (Resource, error) {
@@ -129,26 +103,28 @@ func (r *Registry) ConsentedAppRoles(ctx context.Context, tenantID, principalID 
 }
 
 // UserGroups returns every group the user belongs to, directly or through
-// nested groups.
+// nested groups, at most MaxGroupNesting levels up.
 func (r *Registry) UserGroups(ctx context.Context, tenantID, userID string) ([]*directory.Group, error) {
 	var out []*directory.Group
 	seen := map[string]bool{}
-	queue := []string{userID}
-	for len(queue) > 0 {
-		member := queue[0]
-		queue = queue[1:]
-		groups, err := r.st.ListMemberOf(ctx, tenantID, member)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range groups {
-			if seen[g.ID] {
-				continue
+	level := []string{userID}
+	for depth := 0; len(level) > 0 && depth <= MaxGroupNesting; depth++ {
+		var next []string
+		for _, member := range level {
+			groups, err := r.st.ListMemberOf(ctx, tenantID, member)
+			if err != nil {
+				return nil, err
 			}
-			seen[g.ID] = true
-			out = append(out, g)
-			queue = append(queue, g.ID)
+			for _, g := range groups {
+				if seen[g.ID] {
+					continue
+				}
+				seen[g.ID] = true
+				out = append(out, g)
+				next = append(next, g.ID)
+			}
 		}
+		level = next
 	}
 	return out, nil
 }

@@ -55,8 +55,8 @@ func (l Listener) BaseURL() string {
 
 // Handler builds the whole HTTP handler.
 func Handler(cfg Config) (http.Handler, error) {
-	login, err := oauth.New(oauth.Config{Registry: cfg.Registry, Keys: cfg.Keys, Logger: cfg.Logger,
-		Clock: cfg.Clock, PublicURLs: cfg.PublicURLs, Policies: policy.NewService(cfg.Store)})
+	login, err := oauth.New(oauth.Config{Registry: cfg.Registry, Grants: cfg.Store, Keys: cfg.Keys, Logger: cfg.Logger,
+		Clock: cfg.Clock, PublicURLs: cfg.PublicURLs, Policies: policy.NewService(cfg.Registry.Reader())})
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +86,11 @@ func Handler(cfg Config) (http.Handler, error) {
 	// Graph's /v1.0/ tree is dispatched before the mux: as a mux pattern it
 	// would overlap the login host's /{tenant}/... patterns.
 	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil {
+			// Browsers that once reached the https listener never fall
+			// back to http for it (and its __Host- cookies).
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if strings.HasPrefix(r.URL.Path, "/v1.0/") {
 			api.ServeHTTP(w, r)
 			return

@@ -25,6 +25,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
@@ -36,6 +37,9 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("already exists")
+	// ErrRevoked refuses a write into something revoked (a refresh token
+	// family).
+	ErrRevoked = errors.New("revoked")
 )
 
 // Store is the whole storage interface.
@@ -52,84 +56,140 @@ type Store interface {
 	Close() error
 }
 
-// Directory stores the directory objects. Tenant-scoped objects are
-// addressed by (tenantID, id).
-type Directory interface {
+// DirectoryReader is the read half of Directory. Every package but the
+// registry (internal/registry, the one write path) and the store's own
+// wiring gets the directory through this interface, so a write that skips
+// the registry's rules does not compile.
+type DirectoryReader interface {
 	// DirectoryVersion is a counter that every directory write (tenants,
 	// applications, service principals, users, groups and memberships, app
 	// role assignments, extension properties, policies and their
-	// assignments) increments when it commits. Only changes of the value
-	// mean anything: it is not comparable across backends.
+	// assignments, permission grants, role assignments) increments when it
+	// commits. Only changes of the value mean anything: it is not comparable
+	// across backends.
 	DirectoryVersion(ctx context.Context) (int64, error)
 
-	CreateTenant(ctx context.Context, t *directory.Tenant) error
 	GetTenant(ctx context.Context, id string) (*directory.Tenant, error)
 	// GetTenantByDomain matches the initial domain, case-insensitively.
 	GetTenantByDomain(ctx context.Context, domain string) (*directory.Tenant, error)
 	ListTenants(ctx context.Context) ([]*directory.Tenant, error)
 
-	// CreateApplication fails with ErrConflict when the id or the appId is taken.
-	CreateApplication(ctx context.Context, a *directory.Application) error
 	GetApplication(ctx context.Context, tenantID, id string) (*directory.Application, error)
 	GetApplicationByAppID(ctx context.Context, tenantID, appID string) (*directory.Application, error)
 	ListApplications(ctx context.Context, tenantID string) ([]*directory.Application, error)
+
+	GetServicePrincipal(ctx context.Context, tenantID, id string) (*directory.ServicePrincipal, error)
+	GetServicePrincipalByAppID(ctx context.Context, tenantID, appID string) (*directory.ServicePrincipal, error)
+	// ResourceOwner returns the appId that owns a resource name in the
+	// tenant: an application's identifierUris entry or a service
+	// principal's servicePrincipalNames entry, compared after
+	// directory.NormalizeResourceName. It is one indexed lookup; the names
+	// are unique per tenant (see CreateApplication).
+	ResourceOwner(ctx context.Context, tenantID, name string) (string, error)
+	ListServicePrincipals(ctx context.Context, tenantID string) ([]*directory.ServicePrincipal, error)
+
+	GetUser(ctx context.Context, tenantID, id string) (*directory.User, error)
+	GetUserByUPN(ctx context.Context, tenantID, upn string) (*directory.User, error)
+	// GetUserByMail matches mail case-insensitively.
+	GetUserByMail(ctx context.Context, tenantID, mail string) (*directory.User, error)
+	ListUsers(ctx context.Context, tenantID string) ([]*directory.User, error)
+
+	GetGroup(ctx context.Context, tenantID, id string) (*directory.Group, error)
+	ListGroups(ctx context.Context, tenantID string) ([]*directory.Group, error)
+	ListGroupMembers(ctx context.Context, tenantID, groupID string) ([]string, error)
+	// ListMemberOf returns the groups the member belongs to directly.
+	ListMemberOf(ctx context.Context, tenantID, memberID string) ([]*directory.Group, error)
+
+	ListAppRoleAssignmentsByPrincipal(ctx context.Context, tenantID, principalID string) ([]*directory.AppRoleAssignment, error)
+	ListAppRoleAssignmentsByResource(ctx context.Context, tenantID, resourceID string) ([]*directory.AppRoleAssignment, error)
+
+	GetExtensionProperty(ctx context.Context, tenantID, id string) (*directory.ExtensionProperty, error)
+	// ListExtensionProperties lists the definitions an application owns, in
+	// creation order; appObjectID "" lists the whole tenant's.
+	ListExtensionProperties(ctx context.Context, tenantID, appObjectID string) ([]*directory.ExtensionProperty, error)
+
+	GetPolicy(ctx context.Context, tenantID, id string) (*directory.Policy, error)
+	// ListPolicies lists a tenant's policies of one kind, in creation order.
+	ListPolicies(ctx context.Context, tenantID, kind string) ([]*directory.Policy, error)
+	// ListPolicyAssignmentsByObject lists what is assigned to an application
+	// or service principal, of one kind ("" = all kinds).
+	ListPolicyAssignmentsByObject(ctx context.Context, tenantID, objectID, kind string) ([]*directory.PolicyAssignment, error)
+	ListPolicyAssignmentsByPolicy(ctx context.Context, tenantID, policyID string) ([]*directory.PolicyAssignment, error)
+
+	GetPermissionGrant(ctx context.Context, tenantID, id string) (*directory.PermissionGrant, error)
+	// ListPermissionGrants lists a tenant's delegated permission grants
+	// that match every non-empty field of f, in creation order.
+	ListPermissionGrants(ctx context.Context, tenantID string, f PermissionGrantFilter) ([]*directory.PermissionGrant, error)
+
+	GetRoleAssignment(ctx context.Context, tenantID, id string) (*directory.RoleAssignment, error)
+	// ListRoleAssignments lists a tenant's directory role assignments that
+	// match every non-empty field of f, in creation order.
+	ListRoleAssignments(ctx context.Context, tenantID string, f RoleAssignmentFilter) ([]*directory.RoleAssignment, error)
+}
+
+// PermissionGrantFilter selects delegated permission grants; empty fields
+// match anything. PrincipalID matches Principal grants only.
+type PermissionGrantFilter struct {
+	ClientID, ResourceID, ConsentType, PrincipalID string
+}
+
+// RoleAssignmentFilter selects directory role assignments; empty fields
+// match anything.
+type RoleAssignmentFilter struct {
+	PrincipalID, RoleDefinitionID string
+}
+
+// Directory stores the directory objects. Tenant-scoped objects are
+// addressed by (tenantID, id).
+type Directory interface {
+	DirectoryReader
+
+	CreateTenant(ctx context.Context, t *directory.Tenant) error
+
+	// CreateApplication fails with ErrConflict when the id or the appId is
+	// taken, or when one of its identifierUris is a resource name another
+	// appId owns (ErrResourceNameTaken). UpdateApplication checks the same.
+	CreateApplication(ctx context.Context, a *directory.Application) error
 	UpdateApplication(ctx context.Context, tenantID, id string, fn func(*directory.Application) error) (*directory.Application, error)
 	DeleteApplication(ctx context.Context, tenantID, id string) error
 
-	// CreateServicePrincipal fails with ErrConflict when the id is taken or
-	// the tenant already has a service principal for the appId.
+	// CreateServicePrincipal fails with ErrConflict when the id is taken,
+	// the tenant already has a service principal for the appId, or one of
+	// its servicePrincipalNames is a resource name another appId owns.
 	CreateServicePrincipal(ctx context.Context, sp *directory.ServicePrincipal) error
-	GetServicePrincipal(ctx context.Context, tenantID, id string) (*directory.ServicePrincipal, error)
-	GetServicePrincipalByAppID(ctx context.Context, tenantID, appID string) (*directory.ServicePrincipal, error)
-	ListServicePrincipals(ctx context.Context, tenantID string) ([]*directory.ServicePrincipal, error)
 	UpdateServicePrincipal(ctx context.Context, tenantID, id string, fn func(*directory.ServicePrincipal) error) (*directory.ServicePrincipal, error)
 	DeleteServicePrincipal(ctx context.Context, tenantID, id string) error
 
 	// CreateUser fails with ErrConflict when the id or the userPrincipalName
-	// (case-insensitive) is taken in the tenant.
+	// (case-insensitive) is taken in the tenant, or the mail
+	// (case-insensitive) is another user's. UpdateUser checks the same.
 	CreateUser(ctx context.Context, u *directory.User) error
-	GetUser(ctx context.Context, tenantID, id string) (*directory.User, error)
-	GetUserByUPN(ctx context.Context, tenantID, upn string) (*directory.User, error)
-	ListUsers(ctx context.Context, tenantID string) ([]*directory.User, error)
 	UpdateUser(ctx context.Context, tenantID, id string, fn func(*directory.User) error) (*directory.User, error)
-	// DeleteUser also removes the user's group memberships and assignments.
+	// DeleteUser also removes the user's group memberships, app role
+	// assignments, role assignments and permission grants.
 	DeleteUser(ctx context.Context, tenantID, id string) error
 
 	CreateGroup(ctx context.Context, g *directory.Group) error
-	GetGroup(ctx context.Context, tenantID, id string) (*directory.Group, error)
-	ListGroups(ctx context.Context, tenantID string) ([]*directory.Group, error)
 	UpdateGroup(ctx context.Context, tenantID, id string, fn func(*directory.Group) error) (*directory.Group, error)
-	// DeleteGroup also removes the group's memberships.
+	// DeleteGroup also removes the group's memberships and role assignments.
 	DeleteGroup(ctx context.Context, tenantID, id string) error
 	// AddGroupMember fails with ErrNotFound when the group does not exist and
 	// ErrConflict when the member is already in it.
 	AddGroupMember(ctx context.Context, tenantID, groupID, memberID string) error
 	RemoveGroupMember(ctx context.Context, tenantID, groupID, memberID string) error
-	ListGroupMembers(ctx context.Context, tenantID, groupID string) ([]string, error)
-	// ListMemberOf returns the groups the member belongs to directly.
-	ListMemberOf(ctx context.Context, tenantID, memberID string) ([]*directory.Group, error)
 
 	// CreateAppRoleAssignment fails with ErrConflict when the same
 	// (principal, resource, appRole) assignment exists.
 	CreateAppRoleAssignment(ctx context.Context, a *directory.AppRoleAssignment) error
-	ListAppRoleAssignmentsByPrincipal(ctx context.Context, tenantID, principalID string) ([]*directory.AppRoleAssignment, error)
-	ListAppRoleAssignmentsByResource(ctx context.Context, tenantID, resourceID string) ([]*directory.AppRoleAssignment, error)
 	DeleteAppRoleAssignment(ctx context.Context, tenantID, id string) error
 
 	// CreateExtensionProperty fails with ErrConflict when the id or the
 	// (tenant, name) is taken.
 	CreateExtensionProperty(ctx context.Context, p *directory.ExtensionProperty) error
-	GetExtensionProperty(ctx context.Context, tenantID, id string) (*directory.ExtensionProperty, error)
-	// ListExtensionProperties lists the definitions an application owns, in
-	// creation order; appObjectID "" lists the whole tenant's.
-	ListExtensionProperties(ctx context.Context, tenantID, appObjectID string) ([]*directory.ExtensionProperty, error)
 	DeleteExtensionProperty(ctx context.Context, tenantID, id string) error
 
 	// Policies: claims mapping and token lifetime policies.
 	CreatePolicy(ctx context.Context, p *directory.Policy) error
-	GetPolicy(ctx context.Context, tenantID, id string) (*directory.Policy, error)
-	// ListPolicies lists a tenant's policies of one kind, in creation order.
-	ListPolicies(ctx context.Context, tenantID, kind string) ([]*directory.Policy, error)
 	UpdatePolicy(ctx context.Context, tenantID, id string, fn func(*directory.Policy) error) (*directory.Policy, error)
 	// DeletePolicy also removes the policy's assignments.
 	DeletePolicy(ctx context.Context, tenantID, id string) error
@@ -137,11 +197,25 @@ type Directory interface {
 	// already assigned to the object, ErrNotFound when the policy does not exist.
 	CreatePolicyAssignment(ctx context.Context, a *directory.PolicyAssignment) error
 	DeletePolicyAssignment(ctx context.Context, tenantID, policyID, objectID string) error
-	// ListPolicyAssignmentsByObject lists what is assigned to an application
-	// or service principal, of one kind ("" = all kinds).
-	ListPolicyAssignmentsByObject(ctx context.Context, tenantID, objectID, kind string) ([]*directory.PolicyAssignment, error)
-	ListPolicyAssignmentsByPolicy(ctx context.Context, tenantID, policyID string) ([]*directory.PolicyAssignment, error)
+
+	// CreatePermissionGrant fails with ErrConflict when the id is taken or
+	// a grant with the same (clientId, consentType, principalId,
+	// resourceId) exists.
+	CreatePermissionGrant(ctx context.Context, g *directory.PermissionGrant) error
+	UpdatePermissionGrant(ctx context.Context, tenantID, id string, fn func(*directory.PermissionGrant) error) (*directory.PermissionGrant, error)
+	DeletePermissionGrant(ctx context.Context, tenantID, id string) error
+
+	// CreateRoleAssignment fails with ErrConflict when the id is taken or
+	// the same (principal, role definition, directory scope) assignment
+	// exists.
+	CreateRoleAssignment(ctx context.Context, a *directory.RoleAssignment) error
+	DeleteRoleAssignment(ctx context.Context, tenantID, id string) error
 }
+
+// ErrResourceNameTaken is the ErrConflict of a write that would give an
+// identifier URI or service principal name to a second application. It
+// wraps ErrConflict.
+var ErrResourceNameTaken = fmt.Errorf("resource name owned by another application: %w", ErrConflict)
 
 // Grants stores the security state of the OAuth flows. Keys are hashes.
 type Grants interface {
@@ -152,10 +226,15 @@ type Grants interface {
 	CreateAuthCode(ctx context.Context, c *grant.AuthCode) error
 	UpdateAuthCode(ctx context.Context, hash string, fn func(*grant.AuthCode) error) (*grant.AuthCode, error)
 
+	// CreateRefreshToken fails with ErrRevoked when the token's family was
+	// revoked (DeleteRefreshFamily), so a redemption that races the
+	// revocation cannot leave a live token behind.
 	CreateRefreshToken(ctx context.Context, t *grant.RefreshToken) error
 	UpdateRefreshToken(ctx context.Context, hash string, fn func(*grant.RefreshToken) error) (*grant.RefreshToken, error)
-	// DeleteRefreshFamily revokes every refresh token of a family.
-	DeleteRefreshFamily(ctx context.Context, familyID string) (int, error)
+	// DeleteRefreshFamily revokes every refresh token of a family and
+	// remembers the family as revoked until until, so later inserts into it
+	// fail. It reports how many tokens it removed.
+	DeleteRefreshFamily(ctx context.Context, familyID string, until time.Time) (int, error)
 	// DeleteRefreshTokensBySession revokes the refresh tokens issued under a
 	// sign-in session (sign-out).
 	DeleteRefreshTokensBySession(ctx context.Context, sessionID string) (int, error)
@@ -227,10 +306,21 @@ type AuditRecord struct {
 	// Result is "success" or "failure"; ResultReason the error in words.
 	Result       string `json:"result"`
 	ResultReason string `json:"resultReason,omitempty"`
-	// Actor is the signed-in user who made the change.
+	// Actor is who made the change: a signed-in user (ActorType "user",
+	// with the client application they used in App*), an application
+	// acting as itself ("application": App* only), or Gatehouse itself
+	// ("system": the seed, the command line).
+	ActorType string `json:"actorType"`
 	ActorID   string `json:"actorId"`
 	ActorName string `json:"actorUserPrincipalName"`
-	// Via is the surface the change came through (e.g. "admin centre").
+	// AppID and AppName name the client application (its appId and
+	// display name), when one made the call.
+	AppID   string `json:"appId,omitempty"`
+	AppName string `json:"appDisplayName,omitempty"`
+	// IPAddress is the caller's address, when the change came over HTTP.
+	IPAddress string `json:"ipAddress,omitempty"`
+	// Via is the surface the change came through ("Graph API", "admin
+	// centre", "sign-in", "command line", "seed").
 	Via     string        `json:"via"`
 	Targets []AuditTarget `json:"targetResources"`
 }
@@ -242,6 +332,15 @@ type AuditTarget struct {
 	DisplayName string `json:"displayName"`
 }
 
+// AuditReader reads the audit log.
+type AuditReader interface {
+	// ListAuditRecords returns a tenant's records newest first (by Time; of
+	// equal times, the later Create first), at most limit of them (limit <= 0:
+	// all). objectID "" lists the whole tenant's; otherwise only the records
+	// naming the object among their Targets. The list is never nil.
+	ListAuditRecords(ctx context.Context, tenantID, objectID string, limit int) ([]*AuditRecord, error)
+}
+
 // Audit stores the audit log. Records are appended and never changed; they
 // are not directory data (their writes leave the directory version alone)
 // and not security state (they do not expire).
@@ -249,11 +348,7 @@ type Audit interface {
 	// CreateAuditRecord appends a record; ErrConflict when its (tenant, id)
 	// exists.
 	CreateAuditRecord(ctx context.Context, r *AuditRecord) error
-	// ListAuditRecords returns a tenant's records newest first (by Time; of
-	// equal times, the later Create first), at most limit of them (limit <= 0:
-	// all). objectID "" lists the whole tenant's; otherwise only the records
-	// naming the object among their Targets. The list is never nil.
-	ListAuditRecords(ctx context.Context, tenantID, objectID string, limit int) ([]*AuditRecord, error)
+	AuditReader
 }
 
 // Key states. A key is published in JWKS while next or active or retired,

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
+	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/keys"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
 	"github.com/gatehouse-id/gatehouse/internal/server"
@@ -221,4 +222,17 @@ func ClaimsOf(t testing.TB, jwt string) map[string]any {
 		t.Fatalf("payload: %v", err)
 	}
 	return c
+}
+
+// System is the actor for directory changes a test makes as Gatehouse
+// itself (what the seed does), past every permission check.
+func (e *Env) System() registry.Actor { return registry.System(e.Tenant, "test") }
+
+// Consent grants client (a service principal) scope on Microsoft Graph for
+// every user, as an administrator's "Grant admin consent" would.
+func (e *Env) Consent(t testing.TB, client *directory.ServicePrincipal, scope string) {
+	t.Helper()
+	if err := devenv.EnsureConsent(context.Background(), e.Registry, e.System(), client, scope); err != nil {
+		t.Fatalf("consent for %s: %v", client.DisplayName, err)
+	}
 }

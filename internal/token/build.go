@@ -122,8 +122,8 @@ func userAccessClaims(r *Request, c map[string]any) {
 	if len(r.Roles) > 0 {
 		c["roles"] = r.Roles
 	}
-	if len(u.DirectoryRoles) > 0 {
-		c["wids"] = u.DirectoryRoles
+	if len(r.DirectoryRoles) > 0 {
+		c["wids"] = r.DirectoryRoles
 	}
 	if r.SessionID != "" {
 		c["sid"] = r.SessionID

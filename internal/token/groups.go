@@ -18,8 +18,8 @@ func addGroups(r *Request, c map[string]any) {
 	}
 	switch r.AudienceApp.GroupMembershipClaims {
 	case directory.GroupClaimsAll, directory.GroupClaimsDirectoryRole:
-		if len(r.User.DirectoryRoles) > 0 {
-			c["wids"] = r.User.DirectoryRoles
+		if len(r.DirectoryRoles) > 0 {
+			c["wids"] = r.DirectoryRoles
 		}
 	}
 	values := GroupClaimValues(r)

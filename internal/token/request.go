@@ -67,6 +67,9 @@ type Request struct {
 	// assigned to the audience app (groupMembershipClaims ApplicationGroup).
 	Groups      []*directory.Group
 	AppGroupIDs map[string]bool
+	// DirectoryRoles are the role template ids the user holds (`wids`),
+	// from their role assignments.
+	DirectoryRoles []string
 
 	Roles  []string // app roles: application permissions for app-only tokens
 	Scopes []string // delegated permissions (`scp`) for user access tokens

@@ -67,18 +67,19 @@ func (c Cookies) BoundTo(r *http.Request, name string, lr *portalstate.LoginRequ
 	return b != "" && subtle.ConstantTimeCompare([]byte(grant.Hash(b)), []byte(lr.BrowserHash)) == 1
 }
 
-// Session returns the session the request's cookie name points to and the
+// Session returns the session of app the request's cookie name points to and the
 // secret's hash (its key in the store). Without a cookie both are empty;
 // a cookie whose session is gone is cleared, and the hash comes back with a
 // nil session, so the caller can tell an ended session from none.
-func (c Cookies) Session(w http.ResponseWriter, r *http.Request, name string, st SignInStore) (*portalstate.Session, string, error) {
+func (c Cookies) Session(w http.ResponseWriter, r *http.Request, name, app string, st SignInStore) (*portalstate.Session, string, error) {
 	secret := c.Get(r, name)
 	if secret == "" {
 		return nil, "", nil
 	}
 	hash := grant.Hash(secret)
 	sess, err := st.GetPortalSession(r.Context(), hash)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || err == nil && sess.App != app {
+		// Another app's session is no session here.
 		c.Clear(w, name)
 		return nil, hash, nil
 	}

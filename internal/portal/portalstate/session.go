@@ -8,12 +8,22 @@ import (
 // Session is a signed-in portal user. The cookie holds a random secret; the
 // record is keyed by its SHA-256, so a leaked store does not give cookies.
 // Tokens are kept here and only here: never in a cookie, a page or a log.
+// The web apps that keep sessions in the store.
+const (
+	AppPortal      = "portal"
+	AppAdminCentre = "admin centre"
+)
+
 type Session struct {
 	Hash string `json:"hash"`
 	// ID is a public identifier for logs (never the cookie or its hash).
 	ID      string `json:"id"`
 	Issuer  string `json:"issuer"`
 	Subject string `json:"subject"`
+	// App is the web app that created the session (AppPortal,
+	// AppAdminCentre): a session is honoured only by that app, so a cookie
+	// of one cannot open the other (security review S7).
+	App string `json:"app,omitempty"`
 	// CSRFToken is the synchronizer token of the session's forms.
 	CSRFToken string `json:"csrfToken"`
 

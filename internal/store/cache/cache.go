@@ -110,6 +110,9 @@ const (
 	getPolicy
 	listPolicies
 	listPolicyAssignmentsByObject
+	resourceOwner
+	listPermissionGrants
+	listRoleAssignments
 )
 
 // key is a cached read: the method and its arguments.

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 // The cached reads. Each key holds the arguments as the caller passed them:
@@ -166,4 +167,41 @@ func (s *Store) GetExtensionProperty(ctx context.Context, tenantID, id string) (
 // ListPolicyAssignmentsByPolicy lists the objects a policy is assigned to.
 func (s *Store) ListPolicyAssignmentsByPolicy(ctx context.Context, tenantID, policyID string) ([]*directory.PolicyAssignment, error) {
 	return s.st.ListPolicyAssignmentsByPolicy(ctx, tenantID, policyID)
+}
+
+// ResourceOwner returns the appId owning a resource name.
+func (s *Store) ResourceOwner(ctx context.Context, tenantID, name string) (string, error) {
+	return read(ctx, s, key{method: resourceOwner, a: tenantID, b: name}, func(v string) string { return v },
+		func(ctx context.Context) (string, error) { return s.st.ResourceOwner(ctx, tenantID, name) })
+}
+
+// ListPermissionGrants lists delegated permission grants: consent is
+// decided from them on every user token.
+func (s *Store) ListPermissionGrants(ctx context.Context, tenantID string, f store.PermissionGrantFilter) ([]*directory.PermissionGrant, error) {
+	return read(ctx, s, key{method: listPermissionGrants, a: tenantID, b: f.ClientID + "\x00" + f.ResourceID, c: f.ConsentType + "\x00" + f.PrincipalID},
+		cloneList((*directory.PermissionGrant).Clone),
+		func(ctx context.Context) ([]*directory.PermissionGrant, error) { return s.st.ListPermissionGrants(ctx, tenantID, f) })
+}
+
+// ListRoleAssignments lists directory role assignments: every Graph call
+// and every token's wids reads a principal's.
+func (s *Store) ListRoleAssignments(ctx context.Context, tenantID string, f store.RoleAssignmentFilter) ([]*directory.RoleAssignment, error) {
+	return read(ctx, s, key{method: listRoleAssignments, a: tenantID, b: f.PrincipalID, c: f.RoleDefinitionID},
+		cloneList((*directory.RoleAssignment).Clone),
+		func(ctx context.Context) ([]*directory.RoleAssignment, error) { return s.st.ListRoleAssignments(ctx, tenantID, f) })
+}
+
+// GetUserByMail returns a user by mail.
+func (s *Store) GetUserByMail(ctx context.Context, tenantID, mail string) (*directory.User, error) {
+	return s.st.GetUserByMail(ctx, tenantID, mail)
+}
+
+// GetPermissionGrant returns a grant by id.
+func (s *Store) GetPermissionGrant(ctx context.Context, tenantID, id string) (*directory.PermissionGrant, error) {
+	return s.st.GetPermissionGrant(ctx, tenantID, id)
+}
+
+// GetRoleAssignment returns a role assignment by id.
+func (s *Store) GetRoleAssignment(ctx context.Context, tenantID, id string) (*directory.RoleAssignment, error) {
+	return s.st.GetRoleAssignment(ctx, tenantID, id)
 }

@@ -160,3 +160,33 @@ func (s *Store) DeletePolicyAssignment(ctx context.Context, tenantID, policyID, 
 	defer s.invalidate()
 	return s.st.DeletePolicyAssignment(ctx, tenantID, policyID, objectID)
 }
+
+// CreatePermissionGrant stores a delegated permission grant.
+func (s *Store) CreatePermissionGrant(ctx context.Context, g *directory.PermissionGrant) error {
+	defer s.invalidate()
+	return s.st.CreatePermissionGrant(ctx, g)
+}
+
+// UpdatePermissionGrant applies fn to a grant atomically.
+func (s *Store) UpdatePermissionGrant(ctx context.Context, tenantID, id string, fn func(*directory.PermissionGrant) error) (*directory.PermissionGrant, error) {
+	defer s.invalidate()
+	return s.st.UpdatePermissionGrant(ctx, tenantID, id, fn)
+}
+
+// DeletePermissionGrant deletes a grant.
+func (s *Store) DeletePermissionGrant(ctx context.Context, tenantID, id string) error {
+	defer s.invalidate()
+	return s.st.DeletePermissionGrant(ctx, tenantID, id)
+}
+
+// CreateRoleAssignment stores a directory role assignment.
+func (s *Store) CreateRoleAssignment(ctx context.Context, a *directory.RoleAssignment) error {
+	defer s.invalidate()
+	return s.st.CreateRoleAssignment(ctx, a)
+}
+
+// DeleteRoleAssignment deletes a role assignment.
+func (s *Store) DeleteRoleAssignment(ctx context.Context, tenantID, id string) error {
+	defer s.invalidate()
+	return s.st.DeleteRoleAssignment(ctx, tenantID, id)
+}

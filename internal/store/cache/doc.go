@@ -13,7 +13,8 @@
 //	GetServicePrincipal, GetServicePrincipalByAppID, GetUser,
 //	ListAppRoleAssignmentsByPrincipal, ListAppRoleAssignmentsByResource,
 //	ListMemberOf, ListExtensionProperties, GetPolicy, ListPolicies,
-//	ListPolicyAssignmentsByObject
+//	ListPolicyAssignmentsByObject, ResourceOwner, ListPermissionGrants,
+//	ListRoleAssignments
 //
 // Every other method passes straight through, so security state (codes,
 // refresh tokens, sessions), the portal's sign-ins, sessions and settings,

@@ -48,8 +48,8 @@ func (s *Store) UpdateRefreshToken(ctx context.Context, hash string, fn func(*gr
 }
 
 // DeleteRefreshFamily revokes every refresh token of a family.
-func (s *Store) DeleteRefreshFamily(ctx context.Context, familyID string) (int, error) {
-	return s.st.DeleteRefreshFamily(ctx, familyID)
+func (s *Store) DeleteRefreshFamily(ctx context.Context, familyID string, until time.Time) (int, error) {
+	return s.st.DeleteRefreshFamily(ctx, familyID, until)
 }
 
 // DeleteRefreshTokensBySession revokes the refresh tokens of a sign-in session.

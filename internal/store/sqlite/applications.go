@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 func applicationKey(a *directory.Application) rowKey { return rowKey{a.TenantID, a.ID} }
@@ -13,8 +16,17 @@ func applicationKey(a *directory.Application) rowKey { return rowKey{a.TenantID,
 // CreateApplication stores an app registration; its id and its appId are
 // each unique in the tenant.
 func (s *Store) CreateApplication(ctx context.Context, a *directory.Application) error {
-	err := s.insert(ctx, directoryData, `INSERT INTO applications (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
-		a, a.TenantID, a.ID, nullable(a.AppID))
+	doc, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("create application %s: encode document: %w", a.ID, err)
+	}
+	err = s.write(ctx, directoryData, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO applications (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
+			a.TenantID, a.ID, nullable(a.AppID), string(doc)); err != nil {
+			return conflict(err)
+		}
+		return syncResourceNames(ctx, tx, a.TenantID, a.AppID)
+	})
 	if err != nil {
 		return fmt.Errorf("create application %s: %w", a.ID, err)
 	}
@@ -56,9 +68,21 @@ func (s *Store) UpdateApplication(ctx context.Context, tenantID, id string, fn f
 		`SELECT doc FROM applications WHERE tenant_id = ? AND id = ?`, []any{tenantID, id},
 		applicationKey, fn,
 		func(tx *sql.Tx, a *directory.Application, doc string) error {
-			_, err := tx.ExecContext(ctx, `UPDATE applications SET app_id = ?, doc = ? WHERE tenant_id = ? AND id = ?`,
-				nullable(a.AppID), doc, tenantID, id)
-			return err
+			var before sql.NullString
+			if err := tx.QueryRowContext(ctx, `SELECT app_id FROM applications WHERE tenant_id = ? AND id = ?`, tenantID, id).Scan(&before); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE applications SET app_id = ?, doc = ? WHERE tenant_id = ? AND id = ?`,
+				nullable(a.AppID), doc, tenantID, id); err != nil {
+				return err
+			}
+			if before.String != a.AppID {
+				// The old appId gives up the names this object carried.
+				if err := syncResourceNames(ctx, tx, tenantID, before.String); err != nil {
+					return err
+				}
+			}
+			return syncResourceNames(ctx, tx, tenantID, a.AppID)
 		})
 }
 
@@ -69,7 +93,17 @@ func (s *Store) UpdateApplication(ctx context.Context, tenantID, id string, fn f
 // hold, invisible once their definition is gone.
 func (s *Store) DeleteApplication(ctx context.Context, tenantID, id string) error {
 	err := s.write(ctx, directoryData, func(tx *sql.Tx) error {
+		var appID sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT app_id FROM applications WHERE tenant_id = ? AND id = ?`, tenantID, id).Scan(&appID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return store.ErrNotFound
+			}
+			return err
+		}
 		if err := deleteRow(ctx, tx, `DELETE FROM applications WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+			return err
+		}
+		if err := syncResourceNames(ctx, tx, tenantID, appID.String); err != nil {
 			return err
 		}
 		if _, err := deleteRows(ctx, tx, `DELETE FROM extension_properties WHERE tenant_id = ? AND app_object_id = ?`, tenantID, id); err != nil {

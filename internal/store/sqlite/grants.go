@@ -103,7 +103,7 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 // expiringTables lists every table of security state, for DeleteExpired:
 // the grants', and the portal's sign-ins and sessions (portal.go).
 var expiringTables = []string{"auth_requests", "auth_codes", "refresh_tokens", "device_codes", "sessions",
-	"portal_logins", "portal_sessions"}
+	"portal_logins", "portal_sessions", "revoked_refresh_families"}
 
 // DeleteExpired removes the security state that expired at or before now
 // (the same records reads already treat as missing) and reports how many

@@ -60,6 +60,9 @@ func (s *Store) DeleteGroup(ctx context.Context, tenantID, id string) error {
 		if _, err := deleteRows(ctx, tx, `DELETE FROM group_members WHERE tenant_id = ? AND member_id = ?`, tenantID, id); err != nil {
 			return err
 		}
+		if _, err := deleteRows(ctx, tx, `DELETE FROM role_assignments WHERE tenant_id = ? AND principal_id = ?`, tenantID, id); err != nil {
+			return err
+		}
 		_, err := deleteRows(ctx, tx, `DELETE FROM app_role_assignments WHERE tenant_id = ? AND principal_id = ?`, tenantID, id)
 		return err
 	})

@@ -15,6 +15,7 @@ var migrations = []string{
 	migration0003,
 	migration0004,
 	migration0005,
+	migration0006,
 }
 
 //go:embed migrations/0001_init.sql
@@ -31,6 +32,9 @@ var migration0004 string
 
 //go:embed migrations/0005_audit.sql
 var migration0005 string
+
+//go:embed migrations/0006_authorization.sql
+var migration0006 string
 
 // migrate brings the schema up to date. Each migration runs in its own write
 // transaction together with its schema_migrations row, so a failed

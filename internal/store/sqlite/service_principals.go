@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/gatehouse-id/gatehouse/internal/directory"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 func servicePrincipalKey(sp *directory.ServicePrincipal) rowKey { return rowKey{sp.TenantID, sp.ID} }
@@ -13,8 +16,17 @@ func servicePrincipalKey(sp *directory.ServicePrincipal) rowKey { return rowKey{
 // CreateServicePrincipal stores a service principal; its id is unique in the
 // tenant, and so is its appId (one instance of an app per tenant).
 func (s *Store) CreateServicePrincipal(ctx context.Context, sp *directory.ServicePrincipal) error {
-	err := s.insert(ctx, directoryData, `INSERT INTO service_principals (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
-		sp, sp.TenantID, sp.ID, nullable(sp.AppID))
+	doc, err := json.Marshal(sp)
+	if err != nil {
+		return fmt.Errorf("create service principal %s: encode document: %w", sp.ID, err)
+	}
+	err = s.write(ctx, directoryData, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO service_principals (tenant_id, id, app_id, doc) VALUES (?, ?, ?, ?)`,
+			sp.TenantID, sp.ID, nullable(sp.AppID), string(doc)); err != nil {
+			return conflict(err)
+		}
+		return syncResourceNames(ctx, tx, sp.TenantID, sp.AppID)
+	})
 	if err != nil {
 		return fmt.Errorf("create service principal %s: %w", sp.ID, err)
 	}
@@ -56,9 +68,21 @@ func (s *Store) UpdateServicePrincipal(ctx context.Context, tenantID, id string,
 		`SELECT doc FROM service_principals WHERE tenant_id = ? AND id = ?`, []any{tenantID, id},
 		servicePrincipalKey, fn,
 		func(tx *sql.Tx, sp *directory.ServicePrincipal, doc string) error {
-			_, err := tx.ExecContext(ctx, `UPDATE service_principals SET app_id = ?, doc = ? WHERE tenant_id = ? AND id = ?`,
-				nullable(sp.AppID), doc, tenantID, id)
-			return err
+			var before sql.NullString
+			if err := tx.QueryRowContext(ctx, `SELECT app_id FROM service_principals WHERE tenant_id = ? AND id = ?`, tenantID, id).Scan(&before); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE service_principals SET app_id = ?, doc = ? WHERE tenant_id = ? AND id = ?`,
+				nullable(sp.AppID), doc, tenantID, id); err != nil {
+				return err
+			}
+			if before.String != sp.AppID {
+				// The old appId gives up the names this object carried.
+				if err := syncResourceNames(ctx, tx, tenantID, before.String); err != nil {
+					return err
+				}
+			}
+			return syncResourceNames(ctx, tx, tenantID, sp.AppID)
 		})
 }
 
@@ -68,7 +92,24 @@ func (s *Store) UpdateServicePrincipal(ctx context.Context, tenantID, id string,
 // anything without it.
 func (s *Store) DeleteServicePrincipal(ctx context.Context, tenantID, id string) error {
 	err := s.write(ctx, directoryData, func(tx *sql.Tx) error {
+		var appID sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT app_id FROM service_principals WHERE tenant_id = ? AND id = ?`, tenantID, id).Scan(&appID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return store.ErrNotFound
+			}
+			return err
+		}
 		if err := deleteRow(ctx, tx, `DELETE FROM service_principals WHERE tenant_id = ? AND id = ?`, tenantID, id); err != nil {
+			return err
+		}
+		if err := syncResourceNames(ctx, tx, tenantID, appID.String); err != nil {
+			return err
+		}
+		if _, err := deleteRows(ctx, tx, `DELETE FROM permission_grants WHERE tenant_id = ? AND (client_id = ? OR resource_id = ?)`,
+			tenantID, id, id); err != nil {
+			return err
+		}
+		if _, err := deleteRows(ctx, tx, `DELETE FROM role_assignments WHERE tenant_id = ? AND principal_id = ?`, tenantID, id); err != nil {
 			return err
 		}
 		if _, err := deleteRows(ctx, tx, `DELETE FROM app_role_assignments WHERE tenant_id = ? AND (principal_id = ? OR resource_id = ?)`,

@@ -279,7 +279,7 @@ func otherCalls() []versionStep {
 			return second(s.DeleteRefreshTokensBySession(ctx, "session-1"))
 		}},
 		{name: "DeleteRefreshFamily", call: func(s store.Store, ctx context.Context) error {
-			return second(s.DeleteRefreshFamily(ctx, "family-1"))
+			return second(s.DeleteRefreshFamily(ctx, "family-1", exp))
 		}},
 		{name: "CreateDeviceCode", call: func(s store.Store, ctx context.Context) error {
 			return s.CreateDeviceCode(ctx, newDeviceCode("dc-1", "BCDF-GHJK", exp))

@@ -67,13 +67,13 @@ func testRefreshTokens(t *testing.T, open opener) {
 		remain []string
 	}{
 		{"DeleteRefreshFamily", func(s store.Store, t *testing.T) (int, error) {
-			return s.DeleteRefreshFamily(t.Context(), "family-1")
+			return s.DeleteRefreshFamily(t.Context(), "family-1", live())
 		}, 3, []string{"rt-4", "rt-5", "rt-6"}},
 		{"DeleteRefreshFamily unknown", func(s store.Store, t *testing.T) (int, error) {
-			return s.DeleteRefreshFamily(t.Context(), "family-9")
+			return s.DeleteRefreshFamily(t.Context(), "family-9", live())
 		}, 0, []string{"rt-1", "rt-2", "rt-3", "rt-4", "rt-5", "rt-6"}},
 		{"DeleteRefreshFamily empty", func(s store.Store, t *testing.T) (int, error) {
-			return s.DeleteRefreshFamily(t.Context(), "")
+			return s.DeleteRefreshFamily(t.Context(), "", live())
 		}, 0, []string{"rt-1", "rt-2", "rt-3", "rt-4", "rt-5", "rt-6"}},
 		{"DeleteRefreshTokensBySession", func(s store.Store, t *testing.T) (int, error) {
 			return s.DeleteRefreshTokensBySession(t.Context(), "session-1")

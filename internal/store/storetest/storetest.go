@@ -38,6 +38,16 @@
 //   - Audit records are listed newest first, records of equal times in
 //     reverse order of their Create calls; by object, a record is listed once
 //     however many of its targets name the object. They never expire.
+//   - Identifier URIs and service principal names are unique per tenant
+//     after directory.NormalizeResourceName: an application and its own
+//     service principal may share them, no two appIds may. Mail is unique
+//     per tenant, case-insensitively; many users may have none.
+//   - Deleting a user removes its Principal permission grants and role
+//     assignments; deleting a service principal removes the grants naming
+//     it as client or resource and its role assignments; deleting a group
+//     removes its role assignments.
+//   - A refresh token family revoked by DeleteRefreshFamily takes no new
+//     tokens (ErrRevoked) until its mark expires.
 //   - DirectoryVersion grows with every directory write that succeeds.
 //     Directory writes that fail (conflict, missing object, aborting
 //     closure, rejected key change), reads, and writes of security state
@@ -101,6 +111,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PortalCopies", testPortalCopies},
 		{"PortalDeleteExpired", testPortalDeleteExpired},
 		{"AuditRecords", testAuditRecords},
+		{"ResourceNames", testResourceNames},
+		{"UserMail", testUserMail},
+		{"PermissionGrants", testPermissionGrants},
+		{"RoleAssignments", testRoleAssignments},
+		{"RevokedRefreshFamilies", testRevokedFamilies},
 	}
 	for _, tc := range suite {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, fresh) })

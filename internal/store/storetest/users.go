@@ -93,12 +93,14 @@ func testUsers(t *testing.T, open opener) {
 		must(t, s.CreateUser(ctx, newUser(tenantA, "u1", "alice@contoso.com")), "CreateUser(%q)", "u1")
 		got, err := s.UpdateUser(ctx, tenantA, "u1", func(u *directory.User) error {
 			u.UserPrincipalName = "Alice.Smith@contoso.com"
+			u.Mail = "Alice.Smith@contoso.com"
 			u.AccountEnabled = false
 			return nil
 		})
 		must(t, err, "UpdateUser(%q)", "u1")
 		want := newUser(tenantA, "u1", "alice@contoso.com")
 		want.UserPrincipalName = "Alice.Smith@contoso.com"
+		want.Mail = "Alice.Smith@contoso.com"
 		want.AccountEnabled = false
 		mustEqual(t, got, want, "UpdateUser(%q)", "u1")
 		_, err = s.GetUserByUPN(ctx, tenantA, "alice@contoso.com")

@@ -1,4 +1,4 @@
-package oauth_test
+package token_test
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/gatehouse-id/gatehouse/internal/devenv"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
-	"github.com/gatehouse-id/gatehouse/internal/oauth"
 	"github.com/gatehouse-id/gatehouse/internal/policy"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
 	"github.com/gatehouse-id/gatehouse/internal/testenv"
@@ -20,14 +19,15 @@ import (
 func TestPreviewIDTokenMatchesIssuedToken(t *testing.T) {
 	e := testenv.Start(t)
 	ctx := context.Background()
-	st := e.Registry.Store()
+	st := e.Registry.Reader()
+	pipe := &token.Pipeline{Dir: e.Registry, Policies: policy.NewService(st)}
 	// A 2 hour lifetime policy on the app, so the lifetime is not the default.
-	pol, err := e.Registry.CreatePolicy(ctx, e.Tenant, directory.PolicyTokenLifetime, registry.PolicySpec{DisplayName: "2h",
+	pol, err := e.Registry.CreatePolicy(ctx, e.System(), directory.PolicyTokenLifetime, registry.PolicySpec{DisplayName: "2h",
 		Definition: []string{`{"TokenLifetimePolicy":{"Version":1,"AccessTokenLifetime":"02:00:00"}}`}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Registry.AssignPolicy(ctx, e.Tenant, directory.PolicyTokenLifetime, pol.ID, devenv.AppObjectID, "application"); err != nil {
+	if err := e.Registry.AssignPolicy(ctx, e.System(), directory.PolicyTokenLifetime, pol.ID, devenv.AppObjectID, "application"); err != nil {
 		t.Fatal(err)
 	}
 	issued := testenv.ClaimsOf(t, e.IDToken())
@@ -36,7 +36,7 @@ func TestPreviewIDTokenMatchesIssuedToken(t *testing.T) {
 	app, _ := st.GetApplication(ctx, e.Tenant, devenv.AppObjectID)
 	sp, _ := st.GetServicePrincipal(ctx, e.Tenant, devenv.AppSPID)
 	user, _ := st.GetUser(ctx, e.Tenant, e.Users[0].ID)
-	tok, err := oauth.PreviewIDToken(ctx, e.Registry, policy.NewService(st), oauth.IDTokenPreview{BaseURL: e.Base, Version: 1,
+	tok, err := pipe.PreviewIDToken(ctx, token.IDTokenPreview{BaseURL: e.Base, Version: 1,
 		Tenant: tenant, Client: app, ClientSP: sp, User: user, Now: e.Clock.Now()})
 	if err != nil {
 		t.Fatalf("PreviewIDToken: %v", err)
@@ -44,7 +44,7 @@ func TestPreviewIDTokenMatchesIssuedToken(t *testing.T) {
 	if got := tok.ExpiresAt.Sub(tok.IssuedAt); got.Hours() != 2 {
 		t.Fatalf("preview lifetime = %v, want 2h", got)
 	}
-	for _, name := range []string{"aud", "iss", "sub", "oid", "tid", "upn", "name", "groups", "ver", "unique_name", "given_name", "family_name"} {
+	for _, name := range []string{"aud", "iss", "sub", "oid", "tid", "upn", "name", "groups", "wids", "ver", "unique_name", "given_name", "family_name"} {
 		want, got := issued[name], tok.Claims[name]
 		if !reflect.DeepEqual(normalizeClaim(got), normalizeClaim(want)) {
 			t.Fatalf("preview %s = %v, issued token has %v", name, got, want)
@@ -53,14 +53,14 @@ func TestPreviewIDTokenMatchesIssuedToken(t *testing.T) {
 
 	// A claims mapping the app does not accept: the sign-in would fail.
 	def := `{"ClaimsMappingPolicy":{"Version":1,"ClaimsSchema":[{"Source":"user","ID":"mail","JwtClaimType":"work_mail"}]}}`
-	cm, err := e.Registry.CreatePolicy(ctx, e.Tenant, directory.PolicyClaimsMapping, registry.PolicySpec{DisplayName: "cm", Definition: []string{def}})
+	cm, err := e.Registry.CreatePolicy(ctx, e.System(), directory.PolicyClaimsMapping, registry.PolicySpec{DisplayName: "cm", Definition: []string{def}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Registry.AssignPolicy(ctx, e.Tenant, directory.PolicyClaimsMapping, cm.ID, sp.ID, "servicePrincipal"); err != nil {
+	if err := e.Registry.AssignPolicy(ctx, e.System(), directory.PolicyClaimsMapping, cm.ID, sp.ID, "servicePrincipal"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = oauth.PreviewIDToken(ctx, e.Registry, policy.NewService(st), oauth.IDTokenPreview{BaseURL: e.Base, Version: 1,
+	_, err = pipe.PreviewIDToken(ctx, token.IDTokenPreview{BaseURL: e.Base, Version: 1,
 		Tenant: tenant, Client: app, ClientSP: sp, User: user, Now: e.Clock.Now()})
 	if !errors.Is(err, token.ErrMappedClaimsNotAccepted) {
 		t.Fatalf("PreviewIDToken with an unaccepted mapping = %v, want ErrMappedClaimsNotAccepted", err)
