@@ -189,13 +189,13 @@ type User struct {
 
 // Group is a directory group.
 type Group struct {
-	TenantID        string    `json:"tenantId"`
-	ID              string    `json:"id"`
-	DisplayName     string    `json:"displayName"`
-	Description     string    `json:"description,omitempty"`
-	MailNickname    string    `json:"mailNickname"`
-	SecurityEnabled bool      `json:"securityEnabled"`
-	MailEnabled     bool      `json:"mailEnabled"`
+	TenantID        string `json:"tenantId"`
+	ID              string `json:"id"`
+	DisplayName     string `json:"displayName"`
+	Description     string `json:"description,omitempty"`
+	MailNickname    string `json:"mailNickname"`
+	SecurityEnabled bool   `json:"securityEnabled"`
+	MailEnabled     bool   `json:"mailEnabled"`
 	// IsAssignableToRole marks a group that may hold directory roles; it is
 	// set at creation and never changes (Entra).
 	IsAssignableToRole bool      `json:"isAssignableToRole,omitempty"`

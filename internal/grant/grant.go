@@ -29,22 +29,22 @@ type Flow struct {
 
 // AuthRequest is an authorization request waiting for the user to sign in.
 type AuthRequest struct {
-	ID                  string            `json:"id"`
-	Flow                Flow              `json:"flow"`
-	ClientID            string            `json:"clientId"`
-	RedirectURI         string            `json:"redirectUri"`
-	ResponseMode        string            `json:"responseMode"`
-	State               string            `json:"state"`
-	Nonce               string            `json:"nonce"`
-	Scope               string            `json:"scope"`
-	Resource            string            `json:"resource"`
-	CodeChallenge       string            `json:"codeChallenge"`
-	CodeChallengeMethod string            `json:"codeChallengeMethod"`
-	LoginHint           string            `json:"loginHint"`
+	ID                  string `json:"id"`
+	Flow                Flow   `json:"flow"`
+	ClientID            string `json:"clientId"`
+	RedirectURI         string `json:"redirectUri"`
+	ResponseMode        string `json:"responseMode"`
+	State               string `json:"state"`
+	Nonce               string `json:"nonce"`
+	Scope               string `json:"scope"`
+	Resource            string `json:"resource"`
+	CodeChallenge       string `json:"codeChallenge"`
+	CodeChallengeMethod string `json:"codeChallengeMethod"`
+	LoginHint           string `json:"loginHint"`
 	// Prompt is the request's prompt (login, consent, none, …).
-	Prompt string `json:"prompt,omitempty"`
-	Extra               map[string]string `json:"extra,omitempty"`
-	ExpiresAt           time.Time         `json:"expiresAt"`
+	Prompt    string            `json:"prompt,omitempty"`
+	Extra     map[string]string `json:"extra,omitempty"`
+	ExpiresAt time.Time         `json:"expiresAt"`
 }
 
 // AuthCode is an issued authorization code. It is single use: UsedAt is set

@@ -180,7 +180,9 @@ func (s *Store) ResourceOwner(ctx context.Context, tenantID, name string) (strin
 func (s *Store) ListPermissionGrants(ctx context.Context, tenantID string, f store.PermissionGrantFilter) ([]*directory.PermissionGrant, error) {
 	return read(ctx, s, key{method: listPermissionGrants, a: tenantID, b: f.ClientID + "\x00" + f.ResourceID, c: f.ConsentType + "\x00" + f.PrincipalID},
 		cloneList((*directory.PermissionGrant).Clone),
-		func(ctx context.Context) ([]*directory.PermissionGrant, error) { return s.st.ListPermissionGrants(ctx, tenantID, f) })
+		func(ctx context.Context) ([]*directory.PermissionGrant, error) {
+			return s.st.ListPermissionGrants(ctx, tenantID, f)
+		})
 }
 
 // ListRoleAssignments lists directory role assignments: every Graph call
@@ -188,7 +190,9 @@ func (s *Store) ListPermissionGrants(ctx context.Context, tenantID string, f sto
 func (s *Store) ListRoleAssignments(ctx context.Context, tenantID string, f store.RoleAssignmentFilter) ([]*directory.RoleAssignment, error) {
 	return read(ctx, s, key{method: listRoleAssignments, a: tenantID, b: f.PrincipalID, c: f.RoleDefinitionID},
 		cloneList((*directory.RoleAssignment).Clone),
-		func(ctx context.Context) ([]*directory.RoleAssignment, error) { return s.st.ListRoleAssignments(ctx, tenantID, f) })
+		func(ctx context.Context) ([]*directory.RoleAssignment, error) {
+			return s.st.ListRoleAssignments(ctx, tenantID, f)
+		})
 }
 
 // GetUserByMail returns a user by mail.
