@@ -61,6 +61,12 @@ func openStore(ctx context.Context, dataDir string, clock func() time.Time, log 
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("create data directory: %w", err)
 	}
+	// The store's files are 0600 whatever the directory allows (sqlite.Open);
+	// a directory others can write to still lets them replace the files.
+	if fi, err := os.Stat(dataDir); err == nil && fi.Mode().Perm()&0o022 != 0 {
+		log.Warn("the data directory is writable by other users: they could replace the store; make it 0700", "dir", dataDir,
+			"mode", fi.Mode().Perm().String())
+	}
 	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "gatehouse.db"), sqlite.WithClock(clock))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)

@@ -63,6 +63,9 @@ func adminGraphClient(t *testing.T, srv *harness.Server, app *graphClient, admin
 		t.Fatalf("the demo app requires no Microsoft Graph permissions: %s", raw)
 	}
 	app.must(t, http.MethodPatch, path, map[string]any{"requiredResourceAccess": rra}, http.StatusNoContent)
+	// Declaring a permission grants nothing: the administrator consents
+	// for the organization on the consent page (security review F1).
+	srv.ConsentForOrganization(t, admin, "https://graph.microsoft.com/Directory.AccessAsUser.All")
 	return newGraphClient(t, srv, url.Values{
 		"grant_type": {"password"}, "client_id": {cfg.ClientID}, "client_secret": {cfg.ClientSecret},
 		"username": {admin.UserPrincipalName}, "password": {admin.Password}, "scope": {"https://graph.microsoft.com/.default"}})

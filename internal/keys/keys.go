@@ -288,8 +288,9 @@ func (m *Manager) PublicKey(kid string) (crypto.PublicKey, bool) {
 // Rotate retires the active key, promotes the next key (published since the
 // previous rotation) to active, and creates a new next key. retiredFor is how
 // long the retired key stays published; zero uses the configured default. A
-// negative value is an emergency rotation: the old key leaves the JWKS at
-// once and a fresh key signs (see below).
+// negative value is an emergency rotation: every key that existed before
+// (active, next and retired) leaves the JWKS at once and fresh keys sign
+// and wait (see below).
 func (m *Manager) Rotate(ctx context.Context, retiredFor time.Duration) (newActive string, err error) {
 	if retiredFor == 0 {
 		retiredFor = m.cfg.RetiredLifetime
@@ -328,6 +329,21 @@ func (m *Manager) Rotate(ctx context.Context, retiredFor time.Duration) (newActi
 	}); err != nil {
 		return "", fmt.Errorf("promote key %s: %w", next.KID, err)
 	}
+	if emergency {
+		// Every key that existed before sits in the same (maybe leaked)
+		// store: the published next key and the retired ones are as
+		// compromised as the active one, so none stays published or trusted
+		// (security review F7).
+		for _, k := range list {
+			if k.KID == next.KID {
+				continue
+			}
+			if err := m.cfg.Store.DeleteSigningKey(ctx, k.KID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return "", fmt.Errorf("drop key %s: %w", k.KID, err)
+			}
+		}
+		list = nil
+	}
 	for _, k := range list {
 		if k.State != store.KeyActive || k.KID == next.KID {
 			continue
@@ -348,10 +364,9 @@ func (m *Manager) Rotate(ctx context.Context, retiredFor time.Duration) (newActi
 			}
 		}
 	}
-	if !emergency {
-		if _, err := m.create(ctx, store.KeyNext); err != nil {
-			return "", err
-		}
+	// A fresh next key, published one rotation early as usual.
+	if _, err := m.create(ctx, store.KeyNext); err != nil {
+		return "", err
 	}
 	if err := m.Reload(ctx); err != nil {
 		return "", err

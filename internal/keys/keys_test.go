@@ -138,7 +138,37 @@ func TestEmergencyRotation(t *testing.T) {
 	if _, err := token.Verify(oldToken, m, time.Now()); err == nil {
 		t.Fatal("a token signed by the dropped key still verifies")
 	}
+	// Security review F7: the old next key and the retired ones were in
+	// the same store; none of them stays published.
+	for _, kid := range published {
+		if slices.Contains(m.PublishedKIDs(), kid) {
+			t.Fatalf("key %s, published before the emergency rotation, is still published: %v", kid, m.PublishedKIDs())
+		}
+	}
 	if got := len(m.PublishedKIDs()); got != 2 {
-		t.Fatalf("published %v, want the new active key and the untouched next key", m.PublishedKIDs())
+		t.Fatalf("published %v, want the new active key and a new next key", m.PublishedKIDs())
+	}
+}
+
+// TestF7EmergencyRotationDropsRetiredAndNextKeys: after an ordinary
+// rotation there are retired, active and next keys; an emergency rotation
+// leaves none of them.
+func TestF7EmergencyRotationDropsRetiredAndNextKeys(t *testing.T) {
+	m := newManager(t, openStore(t))
+	ctx := context.Background()
+	if _, err := m.Rotate(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	before := m.PublishedKIDs()
+	if len(before) != 3 {
+		t.Fatalf("after a rotation published %v, want retired, active and next", before)
+	}
+	if _, err := m.Rotate(ctx, -time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for _, kid := range before {
+		if slices.Contains(m.PublishedKIDs(), kid) {
+			t.Fatalf("key %s survived the emergency rotation: %v", kid, m.PublishedKIDs())
+		}
 	}
 }

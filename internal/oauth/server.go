@@ -193,6 +193,16 @@ func (s *Server) resolveEndpoint(r *http.Request, version int) (endpoint, *Error
 	if err != nil {
 		return endpoint{}, errServerError(err)
 	}
+	// The issuer names the tenant by its id or by its domain, in lower case
+	// whatever the client typed: a tenant has one issuer per public URL and
+	// name, not one per spelling (security review S8). A client that typed
+	// another case sees go-oidc's issuer mismatch, as it would with Entra,
+	// whose issuer is always the tenant id.
+	if directory.IsGUID(seg) {
+		seg = t.ID
+	} else {
+		seg = t.InitialDomain
+	}
 	return endpoint{Tenant: t, Base: s.baseURL(r), Segment: seg, Version: version}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -55,6 +56,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(s)
 	}
+	if path != memoryPath {
+		if err := privateFiles(path); err != nil {
+			return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+		}
+	}
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
@@ -80,6 +86,25 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// privateFiles creates the database file readable by its owner only, and
+// narrows an existing one and its -wal and -shm files to that, whatever the
+// umask or the directory's mode: the store holds the signing keys' private
+// halves and the portal's tokens (security review F8). SQLite gives the
+// -wal and -shm files it creates the database file's mode.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // dsn builds the driver's connection string. The pragmas run on every new

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -262,4 +264,99 @@ func BenchmarkGetApplicationByAppID(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// TestUpgradeToAuthorizationSchema: a version 5 store whose data already
+// breaks the new uniqueness rules (two apps with one App ID URI, two users
+// with one mail) and keeps directory roles on users opens: roles become
+// role assignments, the first owner keeps a shared name, and the resource
+// index answers.
+func TestUpgradeToAuthorizationSchema(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	v5, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)`}
+	for i, m := range migrations[:5] {
+		stmts = append(stmts, m, fmt.Sprintf(`INSERT INTO schema_migrations (version, applied_at) VALUES (%d, 0)`, i+1))
+	}
+	doc := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	a1 := &directory.Application{TenantID: "t", ID: "app-1", AppID: "client-1", IdentifierURIs: []string{"https://Orders.example/"}}
+	a2 := &directory.Application{TenantID: "t", ID: "app-2", AppID: "client-2", IdentifierURIs: []string{"https://orders.example"}}
+	u1 := &directory.User{TenantID: "t", ID: "u1", UserPrincipalName: "a@x", Mail: "same@x", DirectoryRoles: []string{directory.RoleGlobalAdministrator}}
+	u2 := &directory.User{TenantID: "t", ID: "u2", UserPrincipalName: "b@x", Mail: "SAME@x"}
+	stmts = append(stmts,
+		`INSERT INTO applications (tenant_id, id, app_id, doc) VALUES ('t', 'app-1', 'client-1', '`+doc(a1)+`')`,
+		`INSERT INTO applications (tenant_id, id, app_id, doc) VALUES ('t', 'app-2', 'client-2', '`+doc(a2)+`')`,
+		`INSERT INTO users (tenant_id, id, upn, doc) VALUES ('t', 'u1', 'a@x', '`+doc(u1)+`')`,
+		`INSERT INTO users (tenant_id, id, upn, doc) VALUES ('t', 'u2', 'b@x', '`+doc(u2)+`')`)
+	for _, stmt := range stmts {
+		if _, err := v5.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("build version 5 database: %v\n%s", err, stmt)
+		}
+	}
+	v5.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open of a version 5 database = %v", err)
+	}
+	defer s.Close()
+	if owner, err := s.ResourceOwner(ctx, "t", "https://orders.example"); err != nil || owner != "client-1" {
+		t.Fatalf("ResourceOwner after upgrade = %q, %v; want client-1 (the first owner)", owner, err)
+	}
+	roles, err := s.ListRoleAssignments(ctx, "t", store.RoleAssignmentFilter{PrincipalID: "u1"})
+	if err != nil || len(roles) != 1 || roles[0].RoleDefinitionID != directory.RoleGlobalAdministrator || !directory.IsGUID(roles[0].ID) {
+		t.Fatalf("u1's role assignments after upgrade = %+v, %v; want one Global Administrator with a GUID id", roles, err)
+	}
+	u, err := s.GetUser(ctx, "t", "u1")
+	if err != nil || len(u.DirectoryRoles) != 0 {
+		t.Fatalf("u1 after upgrade = %+v, %v; want no directoryRoles left in the document", u, err)
+	}
+	if got, err := s.GetUserByMail(ctx, "t", "same@x"); err != nil || got.ID != "u1" {
+		t.Fatalf("GetUserByMail after upgrade = %v, %v; want u1 (the lowest id keeps a shared mail)", got, err)
+	}
+}
+
+// TestF8StoreFilesArePrivate: in a directory others can read, the database
+// and its WAL files are still readable by the owner only.
+func TestF8StoreFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	path := filepath.Join(dir, "gatehouse.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateTenant(t.Context(), &directory.Tenant{ID: "t", InitialDomain: "x.example"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("stat %s: %v", p, err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			t.Fatalf("%s mode = %v, want 0600", filepath.Base(p), perm)
+		}
+	}
+	s.Close()
+	// An existing world-readable file is narrowed when it is opened.
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("reopened file mode = %v, want 0600", fi.Mode().Perm())
+	}
 }
