@@ -105,7 +105,7 @@ func runKubeAuthnConfig(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("kube-authn-config", flag.ContinueOnError)
 	var f issuerFlags
 	f.register(fs)
-	usernameClaim := fs.String("username-claim", "upn", "claim for the user name: upn, email, oid, preferred_username, sub")
+	usernameClaim := fs.String("username-claim", "upn", "claim for the user name: upn, oid, preferred_username, sub, or email (unverified: prints a warning)")
 	usernamePrefix := fs.String("username-prefix", "oidc:", "prefix of user names (\"\" for none)")
 	groupsClaim := fs.String("groups-claim", "groups", "claim for groups (\"\" for none)")
 	groupsPrefix := fs.String("groups-prefix", "oidc:", "prefix of group names")
@@ -125,6 +125,9 @@ func runKubeAuthnConfig(_ context.Context, args []string) error {
 		UsernamePrefix: *usernamePrefix, GroupsClaim: *groupsClaim, GroupsPrefix: *groupsPrefix, ExtraPrefix: *extraPrefix}
 	if *requireTID {
 		o.RequiredTenantID = tenantFromIssuer(f.issuer)
+	}
+	if o.UsernameClaim == "email" {
+		fmt.Fprintln(os.Stderr, kubeconfig.EmailClaimWarning)
 	}
 	var b []byte
 	switch *format {

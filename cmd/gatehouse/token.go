@@ -16,11 +16,13 @@ import (
 	"github.com/gatehouse-id/gatehouse/internal/inspect"
 )
 
-const tokenUsage = `usage: gatehouse token inspect [--audience AUD] [--ca-file FILE] [--offline] [--json] [TOKEN | -]
+const tokenUsage = `usage: gatehouse token inspect [--issuer URL] [--audience AUD] [--ca-file FILE] [--offline] [--json] [TOKEN | -]
 
-Decodes a JWT, checks its signature against its issuer's published keys
-(found through the issuer's discovery document), its lifetime and audience,
-and says what is wrong. The token is read from standard input when no
+Decodes a JWT, checks its signature against the published keys of the
+issuer you name with --issuer (found through its discovery document), its
+lifetime and audience, and says what is wrong. Without --issuer it trusts the
+token's own iss and says so: a valid signature then proves only that the
+issuer the token names signed it. The token is read from standard input when no
 argument (or "-") is given; prefer that, as arguments end up in shell history.
 Exits non-zero when a problem is found.
 `
@@ -33,6 +35,7 @@ func runToken(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("token inspect", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), tokenUsage, "\nFlags:\n"); fs.PrintDefaults() }
 	audience := fs.String("audience", "", "report a problem unless the token's aud contains this value")
+	issuer := fs.String("issuer", "", "the issuer you trust: its keys check the signature, and a token from another issuer is a problem")
 	caFile := fs.String("ca-file", "", "PEM file of a private CA that signed the issuer's TLS certificate")
 	offline := fs.Bool("offline", false, "decode only: fetch nothing and do not check the signature")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
@@ -51,7 +54,7 @@ func runToken(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	report, err := inspect.Inspect(ctx, raw, inspect.Options{Audience: *audience, Offline: *offline, Client: client})
+	report, err := inspect.Inspect(ctx, raw, inspect.Options{Audience: *audience, Issuer: *issuer, Offline: *offline, Client: client})
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,11 @@ type Options struct {
 	Client *http.Client
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Issuer is the issuer the caller trusts: its keys check the signature,
+	// and a token naming another issuer is a problem. Empty trusts the
+	// token's own iss, which proves only that the token is valid for the
+	// issuer it names (anyone can run an issuer); the report says so.
+	Issuer string
 }
 
 // ProblemCode names a kind of problem, for scripts (--json).
@@ -44,6 +49,7 @@ const (
 	ProblemKeysUnreachable ProblemCode = "keys_unreachable"
 	ProblemUnknownKey      ProblemCode = "unknown_key"
 	ProblemBadSignature    ProblemCode = "signature_invalid"
+	ProblemWrongIssuer     ProblemCode = "wrong_issuer"
 )
 
 // Problem is one thing wrong with the token, in plain words.
@@ -73,6 +79,10 @@ type Report struct {
 	Problems  []Problem
 	// Discovery is the issuer's metadata, when it could be fetched.
 	Discovery *Discovery
+	// TrustedIssuer is the issuer whose keys checked the signature;
+	// IssuerFromToken says it came from the token itself, not the caller.
+	TrustedIssuer   string
+	IssuerFromToken bool
 }
 
 // OK reports whether no problem was found.
@@ -103,6 +113,12 @@ func Inspect(ctx context.Context, raw string, opts Options) (*Report, error) {
 		r.Signature = Signature{Status: SignatureNotChecked, Algorithm: t.HeaderString("alg"), KeyID: t.HeaderString("kid"),
 			Detail: "offline: the signature was not checked"}
 		return r, nil
+	}
+	r.TrustedIssuer, r.IssuerFromToken = opts.Issuer, opts.Issuer == ""
+	if opts.Issuer == "" {
+		r.TrustedIssuer = r.Issuer
+	} else if r.Issuer != opts.Issuer {
+		r.problem(ProblemWrongIssuer, "the token's iss is %q, not the issuer you trust, %q", r.Issuer, opts.Issuer)
 	}
 	checkSignature(ctx, r, opts.Client)
 	return r, nil
@@ -155,26 +171,27 @@ func checkAudience(r *Report, want string) {
 func checkSignature(ctx context.Context, r *Report, client *http.Client) {
 	t := r.Token
 	r.Signature = Signature{Status: SignatureNotChecked, Algorithm: t.HeaderString("alg"), KeyID: t.HeaderString("kid")}
-	if r.Issuer == "" {
+	iss := r.TrustedIssuer
+	if iss == "" {
 		r.problem(ProblemNoIssuer, "the token has no iss claim, so its keys cannot be found; the signature was not checked")
 		r.Signature.Detail = "no issuer"
 		return
 	}
-	if !strings.HasPrefix(r.Issuer, "https://") && !strings.HasPrefix(r.Issuer, "http://") {
-		r.problem(ProblemNoIssuer, "the token's iss %q is not a URL, so its keys cannot be found; the signature was not checked", r.Issuer)
+	if !strings.HasPrefix(iss, "https://") && !strings.HasPrefix(iss, "http://") {
+		r.problem(ProblemNoIssuer, "the issuer %q is not a URL, so its keys cannot be found; the signature was not checked", iss)
 		r.Signature.Detail = "issuer is not a URL"
 		return
 	}
-	d, err := FetchDiscovery(ctx, client, r.Issuer)
+	d, err := FetchDiscovery(ctx, client, iss)
 	if err != nil {
 		r.problem(ProblemDiscovery, "could not read the issuer's discovery document, so the signature was not checked: %v", describeFetchError(err))
 		r.Signature.Detail = "discovery document unreachable"
 		return
 	}
 	r.Discovery = d
-	if d.Issuer != r.Issuer {
+	if d.Issuer != iss {
 		r.problem(ProblemIssuerMismatch, "the discovery document at %s names issuer %q but the token's iss is %q; kubelogin and the Kubernetes API server require them to be equal byte for byte%s",
-			DiscoveryURL(r.Issuer), d.Issuer, r.Issuer, slashHint(d.Issuer, r.Issuer))
+			DiscoveryURL(iss), d.Issuer, iss, slashHint(d.Issuer, iss))
 	}
 	if d.JWKSURI == "" {
 		r.problem(ProblemKeysUnreachable, "the discovery document has no jwks_uri; the signature was not checked")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -303,5 +304,42 @@ func TestFormatDuration(t *testing.T) {
 func TestFormatValueEscapesControlCharacters(t *testing.T) {
 	if got := inspect.FormatValue("a\x1b[31mred"); strings.ContainsRune(got, 0x1b) {
 		t.Fatalf("FormatValue kept an escape character: %q", got)
+	}
+}
+
+// TestInspectTrustsTheNamedIssuer (security review): with --issuer the keys
+// come from the issuer the user names, and a token of another issuer is a
+// problem even when its own issuer vouches for it; without it, the report
+// says that it trusted the token's iss.
+func TestInspectTrustsTheNamedIssuer(t *testing.T) {
+	g := testenv.Start(t)
+	other := testenv.Start(t) // a second Gatehouse: a self-made issuer
+	jwt := other.IDToken()
+	ctx := context.Background()
+	now := at(t, jwt, time.Minute)
+
+	r, err := inspect.Inspect(ctx, jwt, inspect.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Signature.Status != inspect.SignatureValid || !r.IssuerFromToken {
+		t.Fatalf("without --issuer: signature %s, from token %v; want valid and trusted from the token", r.Signature.Status, r.IssuerFromToken)
+	}
+	var text bytes.Buffer
+	r.WriteText(&text)
+	if !strings.Contains(text.String(), "trusted the token's own issuer") {
+		t.Fatalf("the text report does not say it trusted the token's issuer:\n%s", text.String())
+	}
+
+	r, err = inspect.Inspect(ctx, jwt, inspect.Options{Now: now, Issuer: g.Issuer(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(problemCodes(r), inspect.ProblemWrongIssuer) || r.Signature.Status == inspect.SignatureValid {
+		t.Fatalf("with --issuer of another Gatehouse: problems %v, signature %s; want wrong_issuer and no valid signature", problemCodes(r), r.Signature.Status)
+	}
+	r, err = inspect.Inspect(ctx, g.IDToken(), inspect.Options{Now: at(t, g.IDToken(), time.Minute), Issuer: g.Issuer(1)})
+	if err != nil || !r.OK() || r.IssuerFromToken {
+		t.Fatalf("the trusted issuer's own token: %v, %+v", err, r.Problems)
 	}
 }

@@ -25,6 +25,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("Lifetime   unknown (iat or exp missing)\n")
 	}
 	fmt.Fprintf(&b, "Signature  %s\n", r.signatureLine())
+	if r.IssuerFromToken && r.Signature.Status == SignatureValid {
+		fmt.Fprintf(&b, "           trusted the token's own issuer %s: the signature proves only that this issuer signed it;\n"+
+			"           name the issuer you trust with --issuer\n", sanitize(r.TrustedIssuer))
+	}
 	b.WriteString("\n")
 	if r.OK() {
 		b.WriteString("No problems found.\n")
@@ -104,6 +108,8 @@ type jsonReport struct {
 	LifetimeSeconds int64                `json:"lifetime_seconds,omitempty"`
 	Lifetime        string               `json:"lifetime,omitempty"`
 	Issuer          string               `json:"issuer,omitempty"`
+	TrustedIssuer   string               `json:"trusted_issuer,omitempty"`
+	IssuerFromToken bool                 `json:"issuer_from_token"`
 	DiscoveryURL    string               `json:"discovery_url,omitempty"`
 	Signature       Signature            `json:"signature"`
 	Problems        []Problem            `json:"problems"`
@@ -113,7 +119,7 @@ type jsonReport struct {
 // part of it.
 func (r *Report) MarshalJSON() ([]byte, error) {
 	out := jsonReport{OK: r.OK(), Header: map[string]any{}, Claims: map[string]any{}, Times: map[string]TimeClaim{},
-		Issuer: r.Issuer, Signature: r.Signature, Problems: r.Problems}
+		Issuer: r.Issuer, TrustedIssuer: r.TrustedIssuer, IssuerFromToken: r.IssuerFromToken, Signature: r.Signature, Problems: r.Problems}
 	for _, f := range r.Token.Header {
 		out.Header[f.Name] = f.Value
 	}

@@ -11,6 +11,14 @@ import (
 // Username claims an operator may pick.
 var UsernameClaims = []string{"upn", "email", "oid", "preferred_username", "sub"}
 
+// EmailClaimWarning is printed whenever email is the username claim. mail is
+// unique per tenant and only Global Administrators change a privileged
+// user's, but Entra issues no email_verified and anyone who may write users
+// (an app with User.ReadWrite.All) can set a user's mail to any free
+// address: the cluster would trust a user name the directory never
+// verified (security review F6). upn or oid is what to use.
+const EmailClaimWarning = "WARNING: --username-claim email makes the cluster trust the mail attribute, which Entra and Gatehouse do not verify and any user administrator or app with User.ReadWrite.All can set: use upn or oid unless every writer of users is trusted as much as a cluster administrator"
+
 // AuthnOptions describes how the API server trusts an issuer.
 type AuthnOptions struct {
 	IssuerURL      string   // exactly the token's iss

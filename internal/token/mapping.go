@@ -4,15 +4,34 @@ import (
 	"strings"
 )
 
-// restrictedClaims cannot be produced or overridden by claims mapping
-// (Entra's JWT restricted claim set, reference-claims-mapping-policy-type).
-var restrictedClaims = map[string]bool{
-	"aud": true, "iss": true, "exp": true, "iat": true, "nbf": true, "sub": true, "oid": true, "tid": true,
-	"upn": true, "unique_name": true, "preferred_username": true, "email": true, "groups": true, "roles": true,
-	"scp": true, "appid": true, "azp": true, "nonce": true, "nickname": true, "ver": true, "amr": true, "acr": true,
-	"sid": true, "idp": true, "wids": true, "uti": true, "rh": true, "aio": true, "appidacr": true, "azpacr": true,
-	"at_hash": true, "c_hash": true, "auth_time": true, "_claim_names": true, "_claim_sources": true,
-}
+// restrictedClaims cannot be produced or overridden by claims mapping:
+// Entra's JWT restricted claim set (reference-claims-mapping-policy-type,
+// "Restricted claim set"), plus given_name and family_name, which Gatehouse
+// also keeps to the directory's values (security review: a mapped name
+// should not pose as the user's).
+var restrictedClaims = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(`_claim_names _claim_sources aai access_token account_type acct acr acrs actor
+		actortoken agegroup aio altsecid amr app_chain app_displayname app_res appctx appctxsender appid appidacr
+		assertion at_hash aud auth_data auth_time authorization_code azp azpacr bk_claim bk_enclave bk_pub c_hash
+		ca_enf ca_policy_result capolids capolids_latebind cc cnf code controls controls_auds credential_keys ctry
+		deviceid domain_dns_name domain_netbios_name e_exp email endpoint enfpolids expires_on fido_auth_data
+		fwd fwd_appidacr graph group_sids groups hasgroups haswids home_oid home_puid home_tid identityprovider idp
+		idtyp in_corp instance inviteticket ipaddr isbrowserhostedapp iss isviral login_hint mam_compliance_url
+		mam_enrollment_url mam_terms_of_use_url mdm_compliance_url mdm_enrollment_url mdm_terms_of_use_url msproxy
+		nameid nbf exp iat nickname nonce oid on_prem_id onprem_sam_account_name onprem_sid openid2_id origin_header
+		password platf polids pop_jwk preferred_username previous_refresh_token primary_sid prov_data puid
+		pwd_exp pwd_url rdp_bt redirect_uri refresh_token_issued_on refreshtoken request_nonce resource rh role
+		roles rotation_secret rp_id rt_type scope scp sid signature signin_state source_anchor src1 src2 sub tbid
+		tbidv2 tenant_ctry tenant_display_name tenant_region_scope tenant_region_sub_scope thumbnail_photo tid
+		tokenautologonenabled trustedfordelegation ttr unique_name upn user_setting_sync_url uti ver
+		verified_primary_email verified_secondary_email vnet vsm_binding_key wamcompat_client_info
+		wamcompat_id_token wamcompat_scopes wids xcb2b_rclient xcb2b_rcloud xcb2b_rtenant ztdid
+		given_name family_name`) {
+		m[c] = true
+	}
+	return m
+}()
 
 // IsRestrictedClaim reports whether claims mapping may not emit name.
 func IsRestrictedClaim(name string) bool {
