@@ -155,6 +155,19 @@ func formError(format string, args ...any) *FormError {
 
 // templateFuncs are the helpers the page templates use.
 var templateFuncs = template.FuncMap{
+	// actorKind names who made an audited change, as Entra's audit log
+	// does; records from before actor types were stored say nothing.
+	"actorKind": func(t string) string {
+		switch t {
+		case "user":
+			return "User"
+		case "application":
+			return "Application"
+		case "system":
+			return "System"
+		}
+		return ""
+	},
 	"clock": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

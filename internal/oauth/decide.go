@@ -39,9 +39,6 @@ func (s *Server) parseGrantRequest(ctx context.Context, tenantID string, version
 	if oerr != nil {
 		return nil, oerr
 	}
-	if !res.SP.AccountEnabled {
-		return nil, newError(400, "invalid_resource", 500014, "The service principal for resource '%s' is disabled. This indicate that a subscription within the tenant has lapsed, or that the administrator for this tenant has disabled the application, preventing tokens from being issued for it.", res.SP.AppID)
-	}
 	g.resource = res
 	sp, err := s.dir.GetServicePrincipalByAppID(ctx, tenantID, client.AppID)
 	if errors.Is(err, store.ErrNotFound) {

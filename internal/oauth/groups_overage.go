@@ -66,6 +66,13 @@ func (s *Server) handleGroupsOverage(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(w, r, oerr)
 		return
 	}
+	// The bearer dies with the user's sessions: a password reset or
+	// revokeSignInSessions ends it too (security review F5).
+	if iat, _ := c["iat"].(float64); checkNotRevoked(u, time.Unix(int64(iat), 0)) != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "The bearer token was issued before the user's sessions were revoked."})
+		return
+	}
 	now := s.now()
 	exp := time.Unix(int64(c["exp"].(float64)), 0)
 	if limit := now.Add(5 * time.Minute); exp.After(limit) {

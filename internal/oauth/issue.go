@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-id/gatehouse/internal/consent"
 	"github.com/gatehouse-id/gatehouse/internal/directory"
 	"github.com/gatehouse-id/gatehouse/internal/grant"
 	"github.com/gatehouse-id/gatehouse/internal/registry"
@@ -98,6 +99,35 @@ func writeTokenResponse(w http.ResponseWriter, resp *tokenResponse) {
 	w.Write(body)
 }
 
+// prepareUserGrant checks the user and asks for the consent decision: what
+// issueForUser would grant, or why it would refuse. The refresh grant calls
+// it before rotating, so a refused request leaves the token usable.
+func (s *Server) prepareUserGrant(ctx context.Context, tr *tokenRequest, g userGrant) (*directory.User, *grantRequest, consent.Decision, *Error) {
+	tenant := tr.e.Tenant
+	u, err := s.dir.GetUser(ctx, tenant.ID, g.userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, consent.Decision{}, newError(400, "invalid_grant", 50034, "The user account does not exist in the '%s' directory.", tenant.ID)
+	}
+	if err != nil {
+		return nil, nil, consent.Decision{}, errServerError(err)
+	}
+	if !u.AccountEnabled {
+		return nil, nil, consent.Decision{}, newError(400, "invalid_grant", 50057, "The user account is disabled.")
+	}
+	if oerr := checkNotRevoked(u, g.authTime); oerr != nil {
+		return nil, nil, consent.Decision{}, oerr
+	}
+	req, oerr := s.parseGrantRequest(ctx, tenant.ID, g.flow.Version, g.scope, g.resource, tr.client)
+	if oerr != nil {
+		return nil, nil, consent.Decision{}, oerr
+	}
+	decision, err := s.decide(ctx, req, u)
+	if err != nil {
+		return nil, nil, consent.Decision{}, consentError(err, tr.client)
+	}
+	return u, req, decision, nil
+}
+
 // issueForUser issues the ID, access and refresh tokens of a user grant.
 // Every user flow ends here, and here the consent decision is made: the
 // access token's `scp` is what consent.Decide grants at this moment,
@@ -105,26 +135,9 @@ func writeTokenResponse(w http.ResponseWriter, resp *tokenResponse) {
 func (s *Server) issueForUser(r *http.Request, tr *tokenRequest, g userGrant) (*tokenResponse, *Error) {
 	ctx := r.Context()
 	tenant := tr.e.Tenant
-	u, err := s.dir.GetUser(ctx, tenant.ID, g.userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, newError(400, "invalid_grant", 50034, "The user account does not exist in the '%s' directory.", tenant.ID)
-	}
-	if err != nil {
-		return nil, errServerError(err)
-	}
-	if !u.AccountEnabled {
-		return nil, newError(400, "invalid_grant", 50057, "The user account is disabled.")
-	}
-	if oerr := checkNotRevoked(u, g.authTime); oerr != nil {
-		return nil, oerr
-	}
-	req, oerr := s.parseGrantRequest(ctx, tenant.ID, g.flow.Version, g.scope, g.resource, tr.client)
+	u, req, decision, oerr := s.prepareUserGrant(ctx, tr, g)
 	if oerr != nil {
 		return nil, oerr
-	}
-	decision, err := s.decide(ctx, req, u)
-	if err != nil {
-		return nil, consentError(err, tr.client)
 	}
 	version := g.flow.Version
 	wantID, wantRefresh := true, true
@@ -238,6 +251,10 @@ func (s *Server) resolveResource(ctx context.Context, tenantID, requested string
 	}
 	if err != nil {
 		return registry.Resource{}, errServerError(err)
+	}
+	// Every flow, app-only included, stops at a disabled resource.
+	if !res.SP.AccountEnabled {
+		return registry.Resource{}, newError(400, "invalid_resource", 500014, "The service principal for resource '%s' is disabled. This indicate that a subscription within the tenant has lapsed, or that the administrator for this tenant has disabled the application, preventing tokens from being issued for it.", res.SP.AppID)
 	}
 	return res, nil
 }

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -18,6 +19,15 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, tr *tokenR
 	presented := tr.form.Get("refresh_token")
 	if presented == "" {
 		return errMissingParam("refresh_token")
+	}
+	// A request the consent decision refuses (a scope nobody consented, a
+	// deleted grant) is answered before the token rotates: the client can
+	// go on using it for what it may have, as with Entra.
+	if peeked := s.peekRefreshToken(r.Context(), presented); peeked != nil && peeked.RotatedAt == nil &&
+		peeked.ClientID == tr.client.AppID && peeked.Flow.TenantID == tr.e.Tenant.ID {
+		if _, _, _, oerr := s.prepareUserGrant(r.Context(), tr, refreshGrant(peeked, tr)); oerr != nil {
+			return oerr
+		}
 	}
 	var (
 		checkErr *Error
@@ -49,21 +59,42 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, tr *tokenR
 	case err != nil:
 		return errServerError(err)
 	}
-	g := userGrant{flow: rt.Flow, userID: rt.UserID, scope: rt.Scope, resource: rt.Resource,
-		sessionID: rt.SessionID, authTime: rt.AuthTime, familyID: rt.FamilyID}
-	// Entra refresh tokens are multi-resource: the request may name another
-	// resource (v1 `resource`) or scopes (v2 `scope`).
-	if v := tr.form.Get("scope"); v != "" && rt.Flow.Version == 2 {
-		g.scope = v
-	}
-	if v := tr.form.Get("resource"); v != "" && rt.Flow.Version == 1 {
-		g.resource = v
-	}
-	resp, oerr := s.issueForUser(r, tr, g)
+	resp, oerr := s.issueForUser(r, tr, refreshGrant(rt, tr))
 	if oerr != nil {
 		return oerr
 	}
 	s.log.Info("tokens issued", "grant", grantRefreshToken, "client_id", tr.client.AppID, "user", rt.UserID)
 	writeTokenResponse(w, resp)
 	return nil
+}
+
+// refreshGrant is what a refresh request asks for. Entra refresh tokens are
+// multi-resource: the request may name another resource (v1 `resource`) or
+// scopes (v2 `scope`); the consent decision bounds either.
+func refreshGrant(rt *grant.RefreshToken, tr *tokenRequest) userGrant {
+	g := userGrant{flow: rt.Flow, userID: rt.UserID, scope: rt.Scope, resource: rt.Resource,
+		sessionID: rt.SessionID, authTime: rt.AuthTime, familyID: rt.FamilyID}
+	if v := tr.form.Get("scope"); v != "" && rt.Flow.Version == 2 {
+		g.scope = v
+	}
+	if v := tr.form.Get("resource"); v != "" && rt.Flow.Version == 1 {
+		g.resource = v
+	}
+	return g
+}
+
+// errPeek aborts the update peekRefreshToken runs, so nothing is written.
+var errPeek = errors.New("peek only")
+
+// peekRefreshToken reads a refresh token without changing it (nil when
+// there is none). The store reads refresh tokens only inside an update;
+// an update whose callback fails writes nothing.
+func (s *Server) peekRefreshToken(ctx context.Context, presented string) *grant.RefreshToken {
+	var out *grant.RefreshToken
+	s.grants.UpdateRefreshToken(ctx, grant.Hash(presented), func(t *grant.RefreshToken) error {
+		cp := *t
+		out = &cp
+		return errPeek
+	})
+	return out
 }

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -8,6 +9,10 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/gatehouse-id/gatehouse/internal/grant"
+	"github.com/gatehouse-id/gatehouse/internal/portal/portalstate"
+	"github.com/gatehouse-id/gatehouse/internal/store"
 )
 
 func TestCookies(t *testing.T) {
@@ -81,6 +86,43 @@ func TestHoursMinutes(t *testing.T) {
 	} {
 		if got := HoursMinutes(d); got != want {
 			t.Fatalf("HoursMinutes(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// sessionStore holds one stored web session.
+type sessionStore struct{ sess *portalstate.Session }
+
+func (s sessionStore) CreatePortalLogin(context.Context, *portalstate.LoginRequest) error { return nil }
+func (s sessionStore) UpdatePortalLogin(context.Context, string, func(*portalstate.LoginRequest) error) (*portalstate.LoginRequest, error) {
+	return nil, store.ErrNotFound
+}
+func (s sessionStore) GetPortalSession(_ context.Context, hash string) (*portalstate.Session, error) {
+	if s.sess == nil || s.sess.Hash != hash {
+		return nil, store.ErrNotFound
+	}
+	return s.sess, nil
+}
+
+// TestS7SessionsBelongToTheAppThatCreatedThem: an admin centre session
+// cookie sent to the portal (or the reverse) is no session there, and the
+// cookie is cleared (security review S7).
+func TestS7SessionsBelongToTheAppThatCreatedThem(t *testing.T) {
+	const secret = "cookie-secret"
+	st := sessionStore{sess: &portalstate.Session{Hash: grant.Hash(secret), App: portalstate.AppAdminCentre}}
+	for _, tc := range []struct {
+		app  string
+		want bool
+	}{{portalstate.AppAdminCentre, true}, {portalstate.AppPortal, false}} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.AddCookie(&http.Cookie{Name: "gatehouse_session", Value: secret})
+		rec := httptest.NewRecorder()
+		sess, _, err := Cookies{}.Session(rec, r, "gatehouse_session", tc.app, st)
+		if err != nil || (sess != nil) != tc.want {
+			t.Errorf("admin centre session presented to %s: %v, %v; want a session: %v", tc.app, sess, err, tc.want)
+		}
+		if !tc.want && !strings.Contains(rec.Header().Get("Set-Cookie"), "gatehouse_session=;") {
+			t.Errorf("the foreign cookie is not cleared: %q", rec.Header().Get("Set-Cookie"))
 		}
 	}
 }

@@ -249,8 +249,8 @@ await run(async (s) => {
 
       await go(page, '#nav-audit', '/audit');
       r.audit = await page.locator('#audit-table tbody tr').evaluateAll((els) => els.map((e) => ({
-        activity: e.dataset.activity, result: e.dataset.result,
-        by: e.querySelectorAll('td')[3]?.textContent.trim() ?? '',
+        activity: e.dataset.activity, result: e.dataset.result, actorType: e.dataset.actorType,
+        by: e.querySelectorAll('td')[3]?.firstChild?.textContent.trim() ?? '',
       })));
       await shot(s, page, 'audit-logs');
       break;
