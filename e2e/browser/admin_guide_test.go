@@ -281,9 +281,10 @@ func (a *adminEnv) testManifestAndLifetime(t *testing.T) {
 			Effective string   `json:"effective"`
 			Assigned  []string `json:"assigned"`
 		} `json:"lifetimeAssigned"`
-		Policies   []claimRow     `json:"policies"`
-		SignInTest signInTestView `json:"signInTest"`
-		Audit      []auditRow     `json:"audit"`
+		Policies     []claimRow     `json:"policies"`
+		SignInTest   signInTestView `json:"signInTest"`
+		Audit        []auditRow     `json:"audit"`
+		GlobalAdmins []string       `json:"globalAdmins"`
 	}
 	a.browser.runScenario(t, "admin-guide", "admin-3-manifest", a.guideInput("manifest"), &got)
 	logLayout(t, "admin-3-manifest", got.Layout)
@@ -342,6 +343,9 @@ func (a *adminEnv) testManifestAndLifetime(t *testing.T) {
 		if r.By == a.admin.UserPrincipalName {
 			activities = append(activities, r.Activity)
 		}
+	}
+	if !slices.Contains(got.GlobalAdmins, a.admin.DisplayName) {
+		t.Errorf("Roles and administrators → Global Administrator lists %v, want %s", got.GlobalAdmins, a.admin.DisplayName)
 	}
 	if !slices.ContainsFunc(got.Audit, func(r auditRow) bool {
 		return r.By == eksAppName && r.Activity == "Update user"

@@ -35,6 +35,7 @@ type DevUser struct {
 	ID                string `json:"id"`
 	UserPrincipalName string `json:"userPrincipalName"`
 	Password          string `json:"password"`
+	DisplayName       string `json:"displayName"`
 }
 
 func (c DevConfig) validate() error {

@@ -396,7 +396,8 @@ func TestPagesRender(t *testing.T) {
 		app + "/token-configuration", app + "/permissions", app + "/permissions/add?type=delegated", app + "/manifest", app + "/token-lifetime",
 		app + "/audit", app + "/delete", "/enterprise-applications", sp, sp + "/sso", sp + "/sso/claim", sp + "/sso/claim?name=x&source=extension",
 		"/users", "/users/new", user, user + "/signin-test?app=" + devenv.AppObjectID + "&version=2", "/users/" + devenv.DeveloperUserID + "/delete",
-		"/groups", "/groups/new", group, group + "/delete", "/token-lifetime-policies", "/token-lifetime-policies/new", "/audit"} {
+		"/groups", "/groups/new", group, group + "/delete", "/token-lifetime-policies", "/token-lifetime-policies/new", "/audit",
+		"/roles", "/roles/" + directory.RoleGlobalAdministrator, "/roles/" + directory.RoleUserAdministrator} {
 		body := page(t, b, e.admin+u, http.StatusOK)
 		if !strings.Contains(body, `id="page-title"`) {
 			t.Fatalf("GET %s: no page title:\n%s", u, body)
@@ -454,6 +455,56 @@ func TestRolesAreLimitedAsInGraph(t *testing.T) {
 	post(t, ada, csrfOf(t, body), app+"/permissions/consent", url.Values{}, http.StatusForbidden)
 	post(t, ada, csrfOf(t, body), app+"/authentication", url.Values{"web_redirect_uris": {"http://localhost:8000"}}, http.StatusSeeOther)
 	post(t, ada, csrfOf(t, body), e.admin+"/users/"+devenv.DeveloperUserID, url.Values{"display_name": {"x"}, "account_enabled": {"on"}}, http.StatusForbidden)
+}
+
+// TestRolesAndAdministrators: a Global Administrator assigns and removes
+// a role on its page, and the holder's powers follow at once; a User
+// Administrator sees the roles but cannot assign them.
+func TestRolesAndAdministrators(t *testing.T) {
+	e := startAdmin(t)
+	ctx := context.Background()
+	b := testenv.NewBrowser(t)
+	e.signIn(t, b, "adele@"+devenv.TenantDomain, e.password(t, devenv.AdminUserID))
+	rolesURL := e.admin + "/roles/" + directory.RoleUserAdministrator
+	body := page(t, b, rolesURL, http.StatusOK)
+	if !strings.Contains(body, `id="add-assignment-form"`) || !strings.Contains(body, devenv.DeveloperUserID) {
+		t.Fatalf("User Administrator page: no form offering alex:\n%s", body)
+	}
+	post(t, b, csrfOf(t, body), rolesURL+"/assignments", url.Values{"principal_id": {devenv.DeveloperUserID}}, http.StatusSeeOther)
+	as, err := e.Registry.Reader().ListRoleAssignments(ctx, e.Tenant, store.RoleAssignmentFilter{PrincipalID: devenv.DeveloperUserID})
+	if err != nil || len(as) != 1 || as[0].RoleDefinitionID != directory.RoleUserAdministrator {
+		t.Fatalf("alex's role assignments after Add: %v (%v)", as, err)
+	}
+	body = page(t, b, rolesURL+"?done=role-assigned", http.StatusOK)
+	if !strings.Contains(body, `data-holder="`) || !strings.Contains(body, "/assignments/"+as[0].ID+"/remove") {
+		t.Fatalf("the page does not list alex's assignment:\n%s", body)
+	}
+	if list := page(t, b, e.admin+"/roles", http.StatusOK); !strings.Contains(list, `id="roles-table"`) {
+		t.Fatal("no roles table")
+	}
+
+	// alex, now a User Administrator, opens the admin centre and sees the
+	// roles, but may not assign them.
+	alex := testenv.NewBrowser(t)
+	e.signIn(t, alex, "alex@"+devenv.TenantDomain, e.password(t, devenv.DeveloperUserID))
+	ab := page(t, alex, rolesURL, http.StatusOK)
+	if strings.Contains(ab, `id="add-assignment-form"`) {
+		t.Fatal("a User Administrator is offered to assign roles")
+	}
+	post(t, alex, csrfOf(t, ab), rolesURL+"/assignments", url.Values{"principal_id": {devenv.AdminUserID}}, http.StatusForbidden)
+
+	post(t, b, csrfOf(t, body), rolesURL+"/assignments/"+as[0].ID+"/remove", url.Values{}, http.StatusSeeOther)
+	if as, _ := e.Registry.Reader().ListRoleAssignments(ctx, e.Tenant, store.RoleAssignmentFilter{PrincipalID: devenv.DeveloperUserID}); len(as) != 0 {
+		t.Fatalf("alex still holds %v", as)
+	}
+	if resp, _ := alex.Get(rolesURL); resp.StatusCode == http.StatusOK {
+		t.Fatal("alex's admin centre session outlived his only role")
+	}
+	// Adele cannot remove the last Global Administrator: herself.
+	ga, _ := e.Registry.Reader().ListRoleAssignments(ctx, e.Tenant, store.RoleAssignmentFilter{PrincipalID: devenv.AdminUserID})
+	gaURL := e.admin + "/roles/" + directory.RoleGlobalAdministrator
+	gb := page(t, b, gaURL, http.StatusOK)
+	post(t, b, csrfOf(t, gb), gaURL+"/assignments/"+ga[0].ID+"/remove", url.Values{}, http.StatusBadRequest)
 }
 
 const testPassword = "Role-Test-Pa55"

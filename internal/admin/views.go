@@ -69,6 +69,8 @@ var notices = map[string]string{
 	"member-removed":     "Member removed.",
 	"mapped-claims":      "acceptMappedClaims is now true: sign-ins to this application receive its mapped claims.",
 	"unchanged":          "Nothing to save: the manifest is unchanged.",
+	"role-assigned":      "The role is assigned. It applies at once in Graph and this admin centre, and in the wids claim of the next tokens.",
+	"role-removed":       "The role assignment was removed.",
 }
 
 // problem is an error page's content.

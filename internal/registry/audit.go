@@ -29,6 +29,7 @@ func (r *Registry) record(ctx context.Context, a Actor, activity string, targets
 	if rec.Targets == nil {
 		rec.Targets = []store.AuditTarget{}
 	}
+	r.nameTargets(ctx, a.TenantID, rec.Targets)
 	if rec.Via == "" {
 		rec.Via = "Graph API"
 	}
@@ -61,6 +62,36 @@ func (r *Registry) record(ctx context.Context, a Actor, activity string, targets
 	if err != nil {
 		r.log.Info("directory change refused or failed", "tenant", a.TenantID, "activity", activity, "actor", rec.ActorName,
 			"via", rec.Via, "reason", rec.ResultReason)
+	}
+}
+
+// nameTargets fills in the names of targets a write method knew only by
+// id (what Graph's path named), so the log reads "alex@contoso.example
+// (user)", not an id. A deleted object keeps the name it was given or none.
+func (r *Registry) nameTargets(ctx context.Context, tenantID string, ts []store.AuditTarget) {
+	for i := range ts {
+		t := &ts[i]
+		if t.DisplayName != "" || t.ID == "" {
+			continue
+		}
+		switch t.Type {
+		case "application":
+			if a, err := r.st.GetApplication(ctx, tenantID, t.ID); err == nil {
+				t.DisplayName = a.DisplayName
+			}
+		case "servicePrincipal":
+			if sp, err := r.st.GetServicePrincipal(ctx, tenantID, t.ID); err == nil {
+				t.DisplayName = sp.DisplayName
+			}
+		case "policy":
+			if p, err := r.st.GetPolicy(ctx, tenantID, t.ID); err == nil {
+				t.DisplayName = p.DisplayName
+			}
+		default: // user, group, directoryObject, principal
+			if _, name, err := r.principalKind(ctx, tenantID, t.ID); err == nil {
+				t.DisplayName = name
+			}
+		}
 	}
 }
 

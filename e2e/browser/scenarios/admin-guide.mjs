@@ -253,6 +253,13 @@ await run(async (s) => {
         by: e.querySelectorAll('td')[3]?.firstChild?.textContent.trim() ?? '',
       })));
       await shot(s, page, 'audit-logs');
+
+      // Roles and administrators: Global Administrator lists who holds it.
+      await go(page, '#nav-roles', '/roles');
+      await shot(s, page, 'roles');
+      await go(page, '#roles-table tr[data-role="Global Administrator"] a', '/roles/');
+      r.globalAdmins = await page.locator('#assignments-table tbody tr').evaluateAll((els) => els.map((e) => e.dataset.holder));
+      await shot(s, page, 'role-global-administrator');
       break;
     }
 
