@@ -45,6 +45,9 @@ func ParseScope(raw string) (Scope, error) {
 			continue
 		}
 		resource, perm := directory.GraphIdentifier, item
+		if strings.HasPrefix(item, "/") {
+			return Scope{}, fmt.Errorf("scope %q has no resource before the permission", item)
+		}
 		if i := strings.LastIndex(item, "/"); i > 0 {
 			resource, perm = item[:i], item[i+1:]
 			if perm == "" {
