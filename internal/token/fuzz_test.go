@@ -41,8 +41,8 @@ func FuzzVerify(f *testing.F) {
 		tok, _ := jws.CompactSerialize()
 		f.Add(tok)
 		parts := strings.Split(tok, ".")
-		f.Add(parts[0] + "." + parts[1] + ".")                                     // no signature
-		f.Add("eyJhbGciOiJub25lIiwia2lkIjoiazEifQ." + parts[1] + ".")              // alg none
+		f.Add(parts[0] + "." + parts[1] + ".")                                    // no signature
+		f.Add("eyJhbGciOiJub25lIiwia2lkIjoiazEifQ." + parts[1] + ".")             // alg none
 		f.Add("eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0." + parts[1] + "." + parts[2]) // HS256 header
 	}
 	f.Add("")
