@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -310,6 +311,20 @@ func TestF5GroupsOverageBearerLivesAsLongAsTheIDToken(t *testing.T) {
 	}
 	if s := get(); s != 200 {
 		t.Fatalf("overage endpoint: %d", s)
+	}
+	// Its answer names no user, so it cannot pass as an ID token.
+	req, _ := http.NewRequest("GET", src["endpoint"].(string), nil)
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, claim := range []string{"sub", "oid", "upn", "email", "preferred_username"} {
+		if v, ok := testenv.ClaimsOf(t, string(raw))[claim]; ok {
+			t.Errorf("the overage answer names the user: %s=%v", claim, v)
+		}
 	}
 	e.Clock.Advance(time.Second) // revocation is to the second
 	if rv := e.do("POST", "users/"+alexID+"/revokeSignInSessions", e.delegatedToken(adeleID), nil); rv.status != 200 {

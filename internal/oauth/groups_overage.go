@@ -78,7 +78,12 @@ func (s *Server) handleGroupsOverage(w http.ResponseWriter, r *http.Request) {
 	if limit := now.Add(5 * time.Minute); exp.After(limit) {
 		exp = limit
 	}
-	out, _ := json.Marshal(map[string]any{"iss": c.String("iss"), "aud": client.AppID, "sub": u.ID, "oid": u.ID, "tid": u.TenantID,
+	// The answer names no subject (no sub, oid, upn, email): the API server
+	// reads only its groups claim, and without a user claim it cannot pass
+	// as an ID token for anyone (security review F5). aud stays the client
+	// id because the API server verifies distributed claims with the ID
+	// token's verifier.
+	out, _ := json.Marshal(map[string]any{"iss": c.String("iss"), "aud": client.AppID, "tid": u.TenantID,
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": exp.Unix(), "groups": groups})
 	jwt, err := s.keys.Sign(out, false)
 	if err != nil {
