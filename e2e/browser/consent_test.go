@@ -14,9 +14,9 @@ import (
 )
 
 const (
-	graphAppID      = "00000003-0000-0000-c000-000000000000"
-	userReadID      = "e1fe6dd8-ba31-4d61-89e7-88639da4683d"
-	accessAsUserID  = "0e263e50-5827-48a4-b97c-d940288653c7"
+	graphAppID     = "00000003-0000-0000-c000-000000000000"
+	userReadID     = "e1fe6dd8-ba31-4d61-89e7-88639da4683d"
+	accessAsUserID = "0e263e50-5827-48a4-b97c-d940288653c7"
 )
 
 // consentView is what consent.mjs saw on one consent page.
