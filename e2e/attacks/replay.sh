@@ -110,13 +110,28 @@ check "F1 canary host" "a Graph code through canary.graph.microsoft.com" no_sile
 check "F1 upper case" "a Graph code through an upper-case spelling" no_silent_code v2.0/authorize scope=HTTPS://GRAPH.MICROSOFT.COM/.default
 check "F1 appId form" "a Graph code through Graph's appId" no_silent_code v2.0/authorize "scope=$GRAPH_APP/.default"
 check "F1 v1 resource" "a Graph code through the v1 endpoint" no_silent_code authorize resource=https://graph.microsoft.com
-refresh_upgrade_refused() { # the demo app's own refresh token cannot be widened to an admin scope
-	local rt
-	rt=$(token -d grant_type=password --data-urlencode "client_id=$CID" --data-urlencode "client_secret=$CS" --data-urlencode "username=$ADELE" \
-		--data-urlencode "password=$ADELE_PW" --data-urlencode "scope=User.Read offline_access" | jq -r .refresh_token)
-	[[ $rt != null ]] || return 1
-	token -d grant_type=refresh_token --data-urlencode "client_id=$CID" --data-urlencode "client_secret=$CS" --data-urlencode "refresh_token=$rt" \
-		--data-urlencode scope=https://graph.microsoft.com/Directory.AccessAsUser.All | jq -e '.access_token == null' >/dev/null
+# consent_code SCOPE [org]: adele's code for evil after the consent page (accepted, on behalf of the
+# organization when org is given); a server that shows no page answers with the code at once.
+consent_code() {
+	local loc page action
+	loc=$(c -o "$work/page.html" -w '%{redirect_url}' -b "$J" -c "$J" \
+		"$B/$T/oauth2/v2.0/authorize?client_id=$EVIL_APPID&response_type=code&redirect_uri=https://attacker.example/cb&scope=$1")
+	if [[ -z $loc ]]; then
+		page=$(cat "$work/page.html")
+		action=$(grep -o '<form method="post" action="[^"]*"' <<<"$page" | tail -n1 | sed 's/.*action="//;s/"$//')
+		loc=$(c -o /dev/null -w '%{redirect_url}' -b "$J" -c "$J" "$B$action" --data-urlencode "csrf_token=$(form_field csrf_token <<<"$page")" \
+			--data-urlencode "request_id=$(form_field request_id <<<"$page")" ${2:+-d on_behalf_of_org=1} -d decision=accept)
+	fi
+	{ grep -o '[?&]code=[^&]*' <<<"$loc" || true; } | cut -d= -f2
+}
+refresh_upgrade_refused() { # adele consents to User.Read only; the refresh token cannot be widened
+	local code rt
+	code=$(consent_code "User.Read%20offline_access")
+	rt=$(token -d grant_type=authorization_code --data-urlencode "client_id=$EVIL_APPID" --data-urlencode "client_secret=$EVIL_SECRET" \
+		--data-urlencode "code=$code" --data-urlencode redirect_uri=https://attacker.example/cb | jq -r .refresh_token)
+	[[ $rt != null && -n $rt ]] || { echo "control failed: no refresh token after adele's consent"; exit 1; }
+	token -d grant_type=refresh_token --data-urlencode "client_id=$EVIL_APPID" --data-urlencode "client_secret=$EVIL_SECRET" --data-urlencode "refresh_token=$rt" \
+		--data-urlencode scope=https://graph.microsoft.com/Directory.AccessAsUser.All | jq -r '.access_token // ""' | jwt | grep -vq AccessAsUser
 }
 check "F1 refresh upgrade" "a refresh widened to Directory.AccessAsUser.All" refresh_upgrade_refused
 self_grant_refused() { # the app-only escalation: AppRoleAssignment.ReadWrite.All to itself
@@ -168,27 +183,25 @@ check "S3 admin centre app" "the admin centre's redirect URIs were emptied" \
 # --- S4: a bloated registration.
 s4_refused() {
 	local body
-	body=$(jq -nc --arg g "$GRAPH_APP" '{displayName:"fat",requiredResourceAccess:[{resourceAppId:$g,resourceAccess:[range(0;1000)|{id:"00000000-0000-4000-8000-\(1000000000000+.)",type:"Scope"}]}]}')
+	body=$(jq -nc --arg g "$GRAPH_APP" '{displayName:"fat",requiredResourceAccess:[{resourceAppId:$g,resourceAccess:[range(0;1000)|{id:"00000000-0000-4000-8000-\(100000000000+.)",type:"Scope"}]}]}')
 	[[ $(status POST applications "$AT" "$body") == 400 ]]
 }
 check "S4 bloated app" "a registration with 1000 permissions was stored" s4_refused
 
 # --- S5 and S6: an app holding Directory.ReadWrite.All, then deleted.
-ropc_ga() {
+ropc_ga() { # adele's Graph token for evil by the password grant, with scope $1
 	token -d grant_type=password --data-urlencode "client_id=$EVIL_APPID" --data-urlencode "client_secret=$EVIL_SECRET" \
-		--data-urlencode "username=$ADELE" --data-urlencode "password=$ADELE_PW" \
-		--data-urlencode scope=https://graph.microsoft.com/Directory.AccessAsUser.All | jq -r .access_token
+		--data-urlencode "username=$ADELE" --data-urlencode "password=$ADELE_PW" --data-urlencode "scope=$1" | jq -r '.access_token // ""'
 }
-check "F1 ROPC" "the password grant issued Directory.AccessAsUser.All without consent" test "$(ropc_ga)" = null
+ropc_refused() { [[ -z $(ropc_ga "$1") || $(ropc_ga "$1" | jwt) != *AccessAsUser* ]]; }
+check "F1 ROPC openid" "the password grant issued Directory.AccessAsUser.All for scope=openid" ropc_refused openid
+check "F1 ROPC named" "the password grant issued Directory.AccessAsUser.All without consent" ropc_refused https://graph.microsoft.com/Directory.AccessAsUser.All
 # Adele, a Global Administrator, now consents for the organization on the consent page, as she
 # would for a tool she trusts; her delegated token grants the Graph app role.
-P=$(c -b "$J" -c "$J" "$B/$T/oauth2/v2.0/authorize?client_id=$EVIL_APPID&response_type=code&redirect_uri=https://attacker.example/cb&scope=https://graph.microsoft.com/.default")
-ACTION=$(grep -o '<form method="post" action="[^"]*"' <<<"$P" | tail -n1 | sed 's/.*action="//;s/"$//')
-c -o /dev/null -b "$J" -c "$J" "$B$ACTION" --data-urlencode "csrf_token=$(form_field csrf_token <<<"$P")" \
-	--data-urlencode "request_id=$(form_field request_id <<<"$P")" -d on_behalf_of_org=1 -d decision=accept
-control "the consent page names Directory.AccessAsUser.All" grep -q "Directory.AccessAsUser.All" <<<"$P"
-GA_TOKEN=$(ropc_ga)
-[[ $GA_TOKEN == ey* ]] || { echo "no Global Administrator token after her consent"; exit 1; }
+consent_code https://graph.microsoft.com/Directory.AccessAsUser.All org >/dev/null
+control "the consent page named Directory.AccessAsUser.All" grep -q "Directory.AccessAsUser.All" "$work/page.html"
+GA_TOKEN=$(ropc_ga https://graph.microsoft.com/Directory.AccessAsUser.All)
+[[ $GA_TOKEN == ey* ]] || { echo "control failed: no Global Administrator token after her consent"; exit 1; }
 read -r DRW_APPID DRW_OID DRW_SP DRW_SECRET < <(register '{"displayName":"dirrw"}')
 [[ $(status POST "servicePrincipals/$DRW_SP/appRoleAssignments" "$GA_TOKEN" \
 	"{\"principalId\":\"$DRW_SP\",\"resourceId\":\"$GSP\",\"appRoleId\":\"19dbc75e-c2e2-444c-a770-ec69d8559fc7\"}") == 201 ]] ||
