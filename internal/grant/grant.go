@@ -67,6 +67,10 @@ type AuthCode struct {
 	UsedAt              *time.Time `json:"usedAt,omitempty"`
 	// FamilyID is the refresh token family the first redemption started.
 	FamilyID string `json:"familyId,omitempty"`
+	// Reused marks a code presented again after its redemption: it is
+	// burnt for good, even if the first redemption then fails and would
+	// otherwise give the code back (security review F10).
+	Reused bool `json:"reused,omitempty"`
 }
 
 // RefreshToken is an issued refresh token. Refresh tokens rotate: each use

@@ -410,20 +410,23 @@ func hasCode(r tokenResponse, code int) bool {
 
 // TestF10ParallelCodeRedemptionLeavesNoRefreshToken: when one code is
 // redeemed several times at once, every refresh token it produced is
-// revoked, whichever request won.
+// revoked, whichever request won. (Under load it once caught a second
+// window: a reuse revoked the family before the winner stored its refresh
+// token, the winner failed and gave the code back, and a third request
+// redeemed it afresh; a reused code now stays burnt.)
 func TestF10ParallelCodeRedemptionLeavesNoRefreshToken(t *testing.T) {
 	e := newEnv(t)
 	client := e.registerByGraph(t, map[string]any{"displayName": "racer", "web": map[string]any{"redirectUris": []string{attackerRedirect}}})
 	e.Consent(t, e.spOf(t, client.SPID), "openid offline_access User.Read")
 	b := e.signedInBrowser(t, alexID)
-	for round := range 5 {
+	for round := range 10 {
 		resp, _ := b.Get(e.authorizeURL(2, client.AppID, attackerRedirect, url.Values{"scope": {"openid offline_access"}}))
 		code := redirectQuery(resp).Get("code")
 		if code == "" {
 			t.Fatalf("round %d: no code: %d %s", round, resp.StatusCode, resp.Header.Get("Location"))
 		}
 		var wg sync.WaitGroup
-		results := make([]tokenResponse, 4)
+		results := make([]tokenResponse, 6)
 		for i := range results {
 			wg.Go(func() { results[i] = e.redeem(t, client, attackerRedirect, code) })
 		}

@@ -27,7 +27,7 @@ func (s *Server) tokenAuthorizationCode(w http.ResponseWriter, r *http.Request, 
 	verifier := tr.form.Get("code_verifier")
 	var checkErr *Error
 	c, err := s.grants.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
-		if c.UsedAt != nil {
+		if c.UsedAt != nil || c.Reused {
 			return errCodeReused
 		}
 		if checkErr = checkCodeRedemption(c, tr, redirect, verifier); checkErr != nil {
@@ -62,6 +62,9 @@ func (s *Server) tokenAuthorizationCode(w http.ResponseWriter, r *http.Request, 
 		// (x/oauth2 retries with the other client authentication style)
 		// sees the real error again, not "already redeemed".
 		s.grants.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
+			if c.Reused {
+				return errCodeReused // presented again meanwhile: stays burnt
+			}
 			c.UsedAt, c.FamilyID = nil, ""
 			return nil
 		})
@@ -72,18 +75,13 @@ func (s *Server) tokenAuthorizationCode(w http.ResponseWriter, r *http.Request, 
 	return nil
 }
 
-// reusedCode reads a redeemed code to find its refresh token family.
+// reusedCode burns a code presented again and returns it, to find the
+// refresh token family its first redemption started.
 func (s *Server) reusedCode(r *http.Request, code string) (*grant.AuthCode, error) {
-	var found *grant.AuthCode
-	_, err := s.grants.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
-		cp := *c
-		found = &cp
-		return errCodeReused // read only: abort the update
+	return s.grants.UpdateAuthCode(r.Context(), grant.Hash(code), func(c *grant.AuthCode) error {
+		c.Reused = true
+		return nil
 	})
-	if found == nil {
-		return nil, err
-	}
-	return found, nil
 }
 
 // checkCodeRedemption applies the code's bindings: client, tenant,
