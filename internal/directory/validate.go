@@ -137,7 +137,7 @@ func ValidateApplication(a *Application) error {
 		p.add("identifierUris", "at most %d entries", MaxIdentifierURIs)
 	}
 	for i, u := range a.IdentifierURIs {
-		if err := ValidateIdentifierURI(u, a.AppID); err != nil {
+		if err := ValidateIdentifierURI(u, a.AppID, a.TenantID); err != nil {
 			p.add(fmt.Sprintf("identifierUris[%d]", i), "%v", err)
 		}
 	}
@@ -284,10 +284,18 @@ func IsLoopbackHost(host string) bool {
 // ValidateIdentifierURI checks an App ID URI: api://<appId> forms, or an
 // https URI. Entra requires https hosts to be verified domains; Gatehouse
 // accepts any host because domains are not verified here.
-func ValidateIdentifierURI(raw, appID string) error {
+func ValidateIdentifierURI(raw, appID, tenantID string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
 		return fmt.Errorf("%q is not an absolute URI", raw)
+	}
+	// Entra: an api:// URI that names a GUID names this app (api://{appId})
+	// or this tenant (api://{tenantId}/…), never another app, so no app
+	// can be the audience that APIs accepting api://{clientId} expect of
+	// someone else.
+	if strings.EqualFold(u.Scheme, "api") && IsGUID(u.Host) && !strings.EqualFold(u.Host, appID) &&
+		!(tenantID != "" && strings.EqualFold(u.Host, tenantID) && strings.Trim(u.Path, "/") != "") {
+		return fmt.Errorf("%q names another application's id: an api:// URI with a GUID must use this application's appId (api://%s)", raw, appID)
 	}
 	if strings.HasSuffix(raw, "/") && u.Scheme == "api" && u.Path == "/" {
 		return fmt.Errorf("%q must not end with a slash", raw)
@@ -311,20 +319,49 @@ func ValidateUser(u *User, tenantDomains []string) error {
 		p.add("id", "must be a GUID")
 	}
 	local, domain, ok := strings.Cut(u.UserPrincipalName, "@")
-	if !ok || local == "" || strings.ContainsAny(local, " \"<>()[]\\,;:") {
-		p.add("userPrincipalName", "%q is not of the form alias@domain", u.UserPrincipalName)
+	if !ok || !validUPNLocal(local) {
+		p.add("userPrincipalName", "%q is not of the form alias@domain: the alias takes only A-Z, a-z, 0-9 and ' . - _ ! # ^ ~, and does not start or end with a period", u.UserPrincipalName)
 	} else if !containsFold(tenantDomains, domain) {
 		p.add("userPrincipalName", "domain %q is not a domain of this tenant (%s)", domain, strings.Join(tenantDomains, ", "))
 	}
 	if strings.TrimSpace(u.DisplayName) == "" {
 		p.add("displayName", "is required")
 	}
-	if u.Mail != "" {
-		if _, err := mail.ParseAddress(u.Mail); err != nil {
-			p.add("mail", "%q is not an email address", u.Mail)
-		}
+	if u.Mail != "" && !plainAddress(u.Mail) {
+		p.add("mail", "%q is not a plain email address (alias@domain, without a display name, quotes or spaces)", u.Mail)
 	}
 	return p.err()
+}
+
+// validUPNLocal is Entra's rule for the alias of a userPrincipalName:
+// ASCII letters, digits and ' . - _ ! # ^ ~ only, so no look-alike
+// (Cyrillic, zero-width) alias passes for another user's.
+func validUPNLocal(s string) bool {
+	if s == "" || len(s) > 64 || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("'.-_!#^~", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// plainAddress reports whether s is an address and nothing else: what
+// mail parsing yields from it is s itself, in printable ASCII. A display
+// name, quotes or surrounding spaces would give one address several
+// spellings, and the uniqueness of mail would not hold (security review F6).
+func plainAddress(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return false
+		}
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
 }
 
 // ValidateGroup checks a group before it is stored.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -150,13 +151,22 @@ func (r *Registry) updateApplication(ctx context.Context, a Actor, id, activity 
 			return err
 		}
 		tgt.DisplayName = cur.DisplayName
+		privileged, err := r.holdsDirectoryRole(ctx, a.TenantID, cur.AppID)
+		if err != nil {
+			return err
+		}
 		out, err = r.st.UpdateApplication(ctx, a.TenantID, id, func(app *directory.Application) error {
-			appID := app.AppID
+			appID, creds := app.AppID, slices.Clone(app.PasswordCredentials)
 			if err := fn(app); err != nil {
 				return err
 			}
 			if app.AppID != appID {
 				return badRequest("Property 'appId' is read-only.")
+			}
+			if privileged && !reflect.DeepEqual(creds, app.PasswordCredentials) && a.Kind != ActorSystem && !(a.Kind == ActorUser && a.HasRole(roleAdmins...)) {
+				// Whoever holds a secret of this app holds its directory
+				// role: adding one is granting the role.
+				return deny("The service principal of %s holds a directory role: only a Global Administrator or Privileged Role Administrator may change its credentials.", cur.DisplayName)
 			}
 			return directory.ValidateApplication(app)
 		})
@@ -166,6 +176,21 @@ func (r *Registry) updateApplication(ctx context.Context, a Actor, id, activity 
 		return r.mirrorToServicePrincipal(ctx, out)
 	})
 	return out, err
+}
+
+// holdsDirectoryRole reports whether the application's service principal
+// holds a directory role: its credentials are then as sensitive as the
+// role (an application administrator adding a secret would gain it).
+func (r *Registry) holdsDirectoryRole(ctx context.Context, tenantID, appID string) (bool, error) {
+	sp, err := r.st.GetServicePrincipalByAppID(ctx, tenantID, appID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	as, err := r.st.ListRoleAssignments(ctx, tenantID, store.RoleAssignmentFilter{PrincipalID: sp.ID})
+	return len(as) > 0, err
 }
 
 // mirrorToServicePrincipal updates the application's service principal,

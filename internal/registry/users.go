@@ -55,6 +55,9 @@ func (r *Registry) CreateUser(ctx context.Context, a Actor, spec UserSpec) (*dir
 		if err := directory.ValidateUser(u, []string{t.InitialDomain}); err != nil {
 			return err
 		}
+		if err := r.checkAddresses(ctx, u); err != nil {
+			return err
+		}
 		if spec.Password != "" {
 			if err := directory.ValidatePassword(spec.Password); err != nil {
 				return err
@@ -77,6 +80,26 @@ func (r *Registry) CreateUser(ctx context.Context, a Actor, spec UserSpec) (*dir
 		return nil, err
 	}
 	return u, nil
+}
+
+// checkAddresses keeps one address for one user across the two properties
+// that carry it: a user's mail may not be another user's sign-in name, nor
+// their sign-in name another user's mail, as Entra keeps proxy addresses
+// unique (the store enforces each property's own uniqueness).
+func (r *Registry) checkAddresses(ctx context.Context, u *directory.User) error {
+	if u.Mail != "" {
+		if other, err := r.st.GetUserByUPN(ctx, u.TenantID, u.Mail); err == nil && other.ID != u.ID {
+			return &UniquenessError{Property: "mail", Msg: "Another object with the same value for property mail already exists: it is the userPrincipalName of " + other.UserPrincipalName + "."}
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if other, err := r.st.GetUserByMail(ctx, u.TenantID, u.UserPrincipalName); err == nil && other.ID != u.ID {
+		return &UniquenessError{Property: "userPrincipalName", Msg: "Another object with the same value for property userPrincipalName already exists: it is the mail of " + other.UserPrincipalName + "."}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // userWriteError names the unique key a user write collided on.
@@ -113,6 +136,13 @@ func (r *Registry) UpdateUser(ctx context.Context, a Actor, id string, fn func(*
 		roles, err := r.DirectoryRoles(ctx, a.TenantID, id)
 		if err != nil {
 			return err
+		}
+		if probe := cur.Clone(); fn(probe) == nil && (probe.Mail != cur.Mail || probe.UserPrincipalName != cur.UserPrincipalName) {
+			// Checked before the write: the store's transaction holds the
+			// writer, and each property's own uniqueness is the store's.
+			if err := r.checkAddresses(ctx, probe); err != nil {
+				return err
+			}
 		}
 		if probe := cur.Clone(); fn(probe) == nil && cur.AccountEnabled && !probe.AccountEnabled {
 			// Refused changes are refused as such, before the lockout check.
@@ -159,8 +189,11 @@ func diffUser(before, after *directory.User) userChange {
 // authorizeUserChange is Entra's rule for changing a user, on top of the
 // WriteUsers permission:
 //   - a user who holds a directory role is a protected account: only a
-//     signed-in Global Administrator changes their password, name, mail,
-//     extension values or enabled state (security review F6);
+//     signed-in Global Administrator changes their password, sign-in name,
+//     mail, enabled state or sessions (security review F6). Their profile
+//     and extension values stay writable with User.ReadWrite.All, as in
+//     Entra: the guide sets extension values with an app-only token;
+//     claims mapping cannot turn them into a restricted claim;
 //   - a password is set only by a delegated caller with
 //     Directory.AccessAsUser.All, or by an application that holds the User
 //     Administrator or Global Administrator role itself: User.ReadWrite.All
