@@ -187,8 +187,13 @@ func readApplicationPatch(r *request) (*applicationPatch, *Error) {
 			gerr = decodeInto(raw, k, &p.OptionalClaims)
 		case "requiredResourceAccess":
 			gerr = decodeInto(raw, k, &p.RequiredResourceAccess)
-		case "@odata.type", "description", "notes", "tags", "info", "spa", "keyCredentials", "appRoles", "parentalControlSettings":
-			// Accepted and ignored: Gatehouse does not model them yet.
+		case "spa", "keyCredentials", "appRoles":
+			// Not modelled yet: the empty values SDKs and Terraform send
+			// pass, anything else is refused rather than acknowledged and
+			// lost (a certificate, an app role, a SPA redirect URI).
+			gerr = notModelled(raw, k, "application")
+		case "@odata.type", "description", "notes", "tags", "info", "parentalControlSettings":
+			// Accepted and ignored: descriptive, Gatehouse does not model them yet.
 		default:
 			return nil, unknownProperty(k, "application")
 		}

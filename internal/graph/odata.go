@@ -325,6 +325,35 @@ func decodeInto(raw json.RawMessage, prop string, v any) *Error {
 }
 
 // unknownProperty is Graph's answer to a property the type lacks.
+// notModelled accepts an empty value (null, [], {} or an object of empty
+// arrays) of a property Gatehouse does not model, and refuses any other.
+func notModelled(raw json.RawMessage, prop, typ string) *Error {
+	var v any
+	if json.Unmarshal(raw, &v) == nil && isEmptyValue(v) {
+		return nil
+	}
+	return badRequest("Property '%s' of type 'microsoft.graph.%s' is not supported by Gatehouse yet: only an empty value is accepted.", prop, typ)
+}
+
+func isEmptyValue(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		for _, e := range x {
+			if !isEmptyValue(e) {
+				return false
+			}
+		}
+		return true
+	case string:
+		return x == ""
+	}
+	return false
+}
+
 func unknownProperty(prop, typ string) *Error {
 	return badRequest("Property '%s' does not exist on type 'microsoft.graph.%s'. Make sure to only use property names that are defined by the type.", prop, typ)
 }

@@ -878,3 +878,24 @@ func TestF2APIURIsNameTheirOwnApp(t *testing.T) {
 		}
 	}
 }
+
+// TestUnmodelledApplicationPropertiesAreNotLost: a certificate, an app
+// role or a SPA redirect URI Gatehouse cannot store is refused, not
+// acknowledged and dropped; the empty values SDKs send still pass.
+func TestUnmodelledApplicationPropertiesAreNotLost(t *testing.T) {
+	e := newEnv(t)
+	at := e.GraphToken()
+	for _, body := range []map[string]any{
+		{"keyCredentials": []any{map[string]any{"type": "AsymmetricX509Cert", "usage": "Verify", "key": "MIIB"}}},
+		{"appRoles": []any{map[string]any{"id": directory.NewID(), "value": "Admin", "allowedMemberTypes": []string{"User"}}}},
+		{"spa": map[string]any{"redirectUris": []string{"https://app.example/"}}},
+	} {
+		if r := e.do("PATCH", "applications/"+eksObjID, at, body); r.status != http.StatusBadRequest {
+			t.Errorf("PATCH %v: %s, want 400", body, r)
+		}
+	}
+	if r := e.do("PATCH", "applications/"+eksObjID, at, map[string]any{"keyCredentials": []any{}, "appRoles": []any{},
+		"spa": map[string]any{"redirectUris": []any{}}}); r.status != http.StatusNoContent {
+		t.Errorf("empty values: %s, want 204", r)
+	}
+}
