@@ -558,6 +558,8 @@ func TestS3AdminCentreRegistrationIsProtected(t *testing.T) {
 		{"PATCH", "applications/" + devenv.AdminCentreAppObjectID, map[string]any{"publicClient": map[string]any{"redirectUris": []string{}}}},
 		{"PATCH", "servicePrincipals/" + devenv.AdminCentreSPID, map[string]any{"accountEnabled": false}},
 		{"POST", "applications/" + devenv.AdminCentreAppObjectID + "/addPassword", map[string]any{}},
+		{"POST", "servicePrincipals/" + devenv.AdminCentreSPID + "/appRoleAssignedTo", map[string]any{"principalId": alexID,
+			"resourceId": devenv.AdminCentreSPID, "appRoleId": "00000000-0000-0000-0000-000000000000"}},
 	} {
 		for who, tok := range map[string]string{"eks app-only": at, "Global Administrator": ga} {
 			if r := e.do(tc.method, tc.path, tok, tc.body); r.status != http.StatusForbidden {

@@ -133,6 +133,13 @@ func (r *Registry) AssignAppRole(ctx context.Context, a Actor, spec AppRoleAssig
 		if err := authorizeAppRoleGrant(a, resource); err != nil {
 			return err
 		}
+		// Microsoft Graph takes grants of its permissions; the admin
+		// centre, Gatehouse's own first-party app, takes no assignments.
+		if strings.EqualFold(resource.AppID, directory.AdminCentreAppID) {
+			if err := authorizeFirstParty(a, resource.AppID); err != nil {
+				return err
+			}
+		}
 		ptype, name, err := r.principalKind(ctx, a.TenantID, strings.ToLower(spec.PrincipalID))
 		if err != nil {
 			return err
