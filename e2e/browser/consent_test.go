@@ -21,23 +21,21 @@ const (
 
 // consentView is what consent.mjs saw on one consent page.
 type consentView struct {
-	Title       string `json:"title"`
-	Permissions []struct {
-		Value string `json:"value"`
-		Admin bool   `json:"admin"`
-	} `json:"permissions"`
-	ForOrgOffered bool   `json:"forOrgOffered"`
-	Code          bool   `json:"code"`
-	Error         string `json:"error"`
+	Title         string             `json:"title"`
+	Permissions   []listedPermission `json:"permissions"`
+	ForOrgOffered bool               `json:"forOrgOffered"`
+	Code          bool               `json:"code"`
+	Error         string             `json:"error"`
+}
+
+// listedPermission is one line of the consent page's permission list.
+type listedPermission struct {
+	Value string `json:"value"`
+	Admin bool   `json:"admin"`
 }
 
 func (v consentView) lists(value string, admin bool) bool {
-	return slices.ContainsFunc(v.Permissions, func(p struct {
-		Value string `json:"value"`
-		Admin bool   `json:"admin"`
-	}) bool {
-		return p.Value == value && p.Admin == admin
-	})
+	return slices.Contains(v.Permissions, listedPermission{Value: value, Admin: admin})
 }
 
 // TestConsentPage: the consent page lists an app's permissions with their

@@ -324,7 +324,6 @@ func decodeInto(raw json.RawMessage, prop string, v any) *Error {
 	return nil
 }
 
-// unknownProperty is Graph's answer to a property the type lacks.
 // notModelled accepts an empty value (null, [], {} or an object of empty
 // arrays) of a property Gatehouse does not model, and refuses any other.
 func notModelled(raw json.RawMessage, prop, typ string) *Error {
@@ -354,6 +353,7 @@ func isEmptyValue(v any) bool {
 	return false
 }
 
+// unknownProperty is Graph's answer to a property the type lacks.
 func unknownProperty(prop, typ string) *Error {
 	return badRequest("Property '%s' does not exist on type 'microsoft.graph.%s'. Make sure to only use property names that are defined by the type.", prop, typ)
 }

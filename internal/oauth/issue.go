@@ -100,8 +100,7 @@ func writeTokenResponse(w http.ResponseWriter, resp *tokenResponse) {
 }
 
 // prepareUserGrant checks the user and asks for the consent decision: what
-// issueForUser would grant, or why it would refuse. The refresh grant calls
-// it before rotating, so a refused request leaves the token usable.
+// issueForUser grants, or why it refuses.
 func (s *Server) prepareUserGrant(ctx context.Context, tr *tokenRequest, g userGrant) (*directory.User, *grantRequest, consent.Decision, *Error) {
 	tenant := tr.e.Tenant
 	u, err := s.dir.GetUser(ctx, tenant.ID, g.userID)

@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
@@ -19,15 +18,6 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, tr *tokenR
 	presented := tr.form.Get("refresh_token")
 	if presented == "" {
 		return errMissingParam("refresh_token")
-	}
-	// A request the consent decision refuses (a scope nobody consented, a
-	// deleted grant) is answered before the token rotates: the client can
-	// go on using it for what it may have, as with Entra.
-	if peeked := s.peekRefreshToken(r.Context(), presented); peeked != nil && peeked.RotatedAt == nil &&
-		peeked.ClientID == tr.client.AppID && peeked.Flow.TenantID == tr.e.Tenant.ID {
-		if _, _, _, oerr := s.prepareUserGrant(r.Context(), tr, refreshGrant(peeked, tr)); oerr != nil {
-			return oerr
-		}
 	}
 	var (
 		checkErr *Error
@@ -61,6 +51,17 @@ func (s *Server) tokenRefresh(w http.ResponseWriter, r *http.Request, tr *tokenR
 	}
 	resp, oerr := s.issueForUser(r, tr, refreshGrant(rt, tr))
 	if oerr != nil {
+		// Nothing was issued (a scope nobody consented, a deleted grant):
+		// give the token back, as a refused code is, so the client goes on
+		// using it for what it may have, as with Entra.
+		rotated := *rt.RotatedAt
+		s.grants.UpdateRefreshToken(r.Context(), grant.Hash(presented), func(t *grant.RefreshToken) error {
+			if t.RotatedAt == nil || !t.RotatedAt.Equal(rotated) {
+				return errRefreshReused // used again meanwhile: leave it to reuse detection
+			}
+			t.RotatedAt = nil
+			return nil
+		})
 		return oerr
 	}
 	s.log.Info("tokens issued", "grant", grantRefreshToken, "client_id", tr.client.AppID, "user", rt.UserID)
@@ -81,20 +82,4 @@ func refreshGrant(rt *grant.RefreshToken, tr *tokenRequest) userGrant {
 		g.resource = v
 	}
 	return g
-}
-
-// errPeek aborts the update peekRefreshToken runs, so nothing is written.
-var errPeek = errors.New("peek only")
-
-// peekRefreshToken reads a refresh token without changing it (nil when
-// there is none). The store reads refresh tokens only inside an update;
-// an update whose callback fails writes nothing.
-func (s *Server) peekRefreshToken(ctx context.Context, presented string) *grant.RefreshToken {
-	var out *grant.RefreshToken
-	s.grants.UpdateRefreshToken(ctx, grant.Hash(presented), func(t *grant.RefreshToken) error {
-		cp := *t
-		out = &cp
-		return errPeek
-	})
-	return out
 }

@@ -137,14 +137,19 @@ func (r *Registry) UpdateUser(ctx context.Context, a Actor, id string, fn func(*
 		if err != nil {
 			return err
 		}
-		if probe := cur.Clone(); fn(probe) == nil && (probe.Mail != cur.Mail || probe.UserPrincipalName != cur.UserPrincipalName) {
-			// Checked before the write: the store's transaction holds the
-			// writer, and each property's own uniqueness is the store's.
+		// What fn would change, checked before the write: the store's
+		// transaction holds the writer.
+		probe := cur.Clone()
+		if err := fn(probe); err != nil {
+			return err
+		}
+		if probe.Mail != cur.Mail || probe.UserPrincipalName != cur.UserPrincipalName {
+			// Each property's own uniqueness is the store's.
 			if err := r.checkAddresses(ctx, probe); err != nil {
 				return err
 			}
 		}
-		if probe := cur.Clone(); fn(probe) == nil && cur.AccountEnabled && !probe.AccountEnabled {
+		if cur.AccountEnabled && !probe.AccountEnabled {
 			// Refused changes are refused as such, before the lockout check.
 			if err := authorizeUserChange(a, roles, cur, probe); err != nil {
 				return err
